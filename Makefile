@@ -1,0 +1,120 @@
+# supportgw - email-driven support gateway.
+#
+#   make            build ./supportgw
+#   make check      install what is missing, build, run every test
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make valgrind   parse and import the fixtures under valgrind
+#   make bench      generate a corpus and measure import/deliver/parse
+#   make demo       import sample mail into a fresh store and show the cases
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make lint       grep the banned-function list
+#   make fuzz       build libFuzzer targets (clang)
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+
+PKGS     := libetpan libcurl libpcre2-8 sqlite3 inih jansson libxml-2.0 gnutls
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS_ALL := -Iinclude -DSUPPORTGW_VERSION='"$(VERSION)"' -D_GNU_SOURCE $(PKG_CFLAGS)
+CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(CFLAGS)
+LDLIBS_ALL   := $(PKG_LIBS) -lm
+
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard parsers/*.c) $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%_replay)
+
+.PHONY: all deps deps-test deps-demo check test asan valgrind bench demo install uninstall clean lint fuzz realmail
+
+all: deps $(BUILD)/supportgw supportgw
+
+deps:
+	@sh scripts/install-deps.sh build
+deps-test:
+	@sh scripts/install-deps.sh test
+deps-demo:
+	@sh scripts/install-deps.sh demo
+
+supportgw: $(BUILD)/supportgw
+	@cp $< $@
+
+$(BUILD)/supportgw: $(BUILD)/gateway/main.o $(BUILD)/libsupportgw.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+$(BUILD)/libsupportgw.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsupportgw.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsupportgw.a $(LDFLAGS) $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+# Fuzz targets built with the ordinary compiler and a replay main, so that
+# `make check` replays their seed corpora without needing clang.
+$(BUILD)/fuzz/%_replay: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsupportgw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< fuzz/replay_main.c $(BUILD)/libsupportgw.a $(LDFLAGS) $(LDLIBS_ALL)
+
+check: deps-test
+	@$(MAKE) --no-print-directory test
+
+test: $(BUILD)/supportgw supportgw $(UNIT_BINS) $(FUZZ_REPLAY)
+	@sh tests/run.sh $(BUILD)
+
+asan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+valgrind: deps-test $(BUILD)/supportgw
+	@sh tests/valgrind.sh $(BUILD)/supportgw
+
+bench: deps-test $(BUILD)/supportgw
+	@sh bench/run.sh $(BUILD)/supportgw
+
+demo: deps-demo $(BUILD)/supportgw
+	@sh scripts/demo.sh $(BUILD)/supportgw
+
+realmail: $(BUILD)/supportgw
+	@sh tests/realmail.sh $(BUILD)/supportgw ../shared/realmail
+
+lint:
+	@sh scripts/lint.sh
+
+FUZZ_CC ?= clang
+fuzz: $(LIB_SRCS)
+	@mkdir -p $(BUILD)/fuzz-clang
+	for f in $(FUZZ_SRCS); do \
+		$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+			-o $(BUILD)/fuzz-clang/$$(basename $$f .c) $$f $(LIB_SRCS) $(LDLIBS_ALL) || exit 1; \
+	done
+
+install: $(BUILD)/supportgw
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/supportgw/templates \
+		$(DESTDIR)$(PREFIX)/share/doc/supportgw
+	install -m 755 $(BUILD)/supportgw $(DESTDIR)$(PREFIX)/bin/supportgw
+	install -m 644 config/supportgw.ini $(DESTDIR)$(PREFIX)/share/doc/supportgw/supportgw.ini.example
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/supportgw/templates/
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/supportgw/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/supportgw
+	rm -rf $(DESTDIR)$(PREFIX)/share/supportgw $(DESTDIR)$(PREFIX)/share/doc/supportgw
+
+clean:
+	rm -rf build build-asan supportgw bench/out tests/out

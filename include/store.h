@@ -1,0 +1,197 @@
+/*
+ * store.h - the gateway's durable state: cases, messages, participants,
+ * attachments, Message-IDs and quarantine.  All SQL lives behind this
+ * interface (gateway/store_sqlite.c is the SQLite backend); no other module
+ * includes sqlite3.h, so a PostgreSQL backend can be added behind the same
+ * calls.
+ *
+ * SQLite runs in WAL mode with foreign keys on, a busy timeout, and
+ * synchronous=FULL, so a committed transaction is on disk when store_commit()
+ * returns.  The schema is versioned with PRAGMA user_version and migrated
+ * forward by store_open().
+ *
+ * Transactions: store_begin()/store_commit()/store_rollback() nest; the
+ * outermost is a real transaction, inner ones are savepoints, so `import`
+ * can batch many messages in one transaction while each message is still
+ * undone alone when it fails.
+ *
+ * Ownership: the store handle belongs to the caller of store_open().  Rows
+ * handed to callbacks are borrowed and valid only during the callback; rows
+ * returned through *_r pointers are allocated from the pool the caller gives.
+ * Strings passed in are copied by the store.
+ * Errors: -1 with the reason in *error_r (valid until the next call on the
+ * store); store_error_temporary() then tells whether trying again later may
+ * succeed (database busy or locked, disk full, I/O error, cannot open), which
+ * `deliver` turns into exit 75.  Look-ups return 1 found, 0 not found.
+ */
+#ifndef SUPPORTGW_STORE_H
+#define SUPPORTGW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pool;
+struct store;
+
+enum case_status {
+	CASE_OPEN = 0,
+	CASE_CLOSED = 1,
+};
+
+enum msg_direction {
+	MSG_IN = 0,    /* received from a customer or staff member */
+	MSG_OUT = 1,   /* sent by the gateway (later issues) */
+};
+
+struct store_case {
+	uint64_t number;          /* assigned by the store: 1, 2, 3... */
+	enum case_status status;
+	const char *subject;      /* subject without prefixes and tag */
+	const char *requester;    /* address of the person who opened it */
+	const char *requester_name;
+	const char *language;     /* "fr", "en"... or NULL */
+	int64_t created_at;
+	int64_t updated_at;
+	int64_t closed_at;        /* 0 while open */
+	uint64_t linked_to;       /* case this one follows up, or 0 */
+	bool unverified;          /* opened by an unverified follow-up */
+	unsigned message_count;   /* filled by reads, ignored on create */
+};
+
+struct store_message {
+	int64_t id;               /* assigned by the store */
+	uint64_t case_number;
+	enum msg_direction direction;
+	const char *message_id;   /* without brackets; unique in the store */
+	const char *from_addr;
+	const char *from_name;
+	const char *subject;
+	int64_t date;             /* Date: header, 0 when has_date is false */
+	bool has_date;
+	int64_t received_at;
+	const char *in_reply_to;  /* or NULL */
+	const char *references;   /* space-separated msg-ids, or NULL */
+	bool is_auto;
+	const char *auto_reason;  /* NULL when !is_auto */
+	const char *language;     /* or NULL */
+	const char *source;       /* "deliver", "import:PATH", "imap:ACCOUNT" */
+	const char *headers;      /* raw header block */
+	const char *text;         /* decoded body text */
+	const char *notes;        /* tolerances applied, one per line, or NULL */
+	const void *raw;          /* whole raw message (not read back by lists) */
+	size_t raw_len;
+};
+
+struct store_attachment {
+	const char *filename;
+	const char *content_type;
+	bool is_inline;
+	const void *data;         /* decoded content, stored once per sha256 */
+	size_t size;
+	const char *sha256;       /* 64 hex digits */
+};
+
+struct store_quarantine {
+	int64_t id;
+	int64_t received_at;
+	const char *source;
+	const char *reason;
+	size_t raw_len;
+};
+
+struct store_stats {
+	uint64_t cases, open_cases, messages, attachments, blobs, quarantined;
+};
+
+int store_open(const char *path, struct store **store_r, const char **error_r)
+	__attribute__((warn_unused_result));
+void store_close(struct store **store);
+bool store_error_temporary(const struct store *store);
+
+int store_begin(struct store *store, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_commit(struct store *store, const char **error_r)
+	__attribute__((warn_unused_result));
+/* Undoes the innermost open transaction or savepoint. */
+void store_rollback(struct store *store);
+
+/* Which case holds this Message-ID (in either direction)? */
+int store_message_id_case(struct store *store, const char *message_id,
+			  uint64_t *case_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+int store_case_get(struct store *store, struct pool *pool, uint64_t number,
+		   struct store_case **case_r, const char **error_r)
+	__attribute__((warn_unused_result));
+/* Uses every field of c but number, status (open), closed_at and
+ * message_count; sets *number_r. */
+int store_case_create(struct store *store, const struct store_case *c,
+		      uint64_t *number_r, const char **error_r)
+	__attribute__((warn_unused_result));
+/* Sets the status; closed_at becomes when (CASE_CLOSED) or 0 (CASE_OPEN).
+ * Returns 0, or -1 (also when the case does not exist: then
+ * store_error_temporary() is false and the reason says so). */
+int store_case_set_status(struct store *store, uint64_t number,
+			  enum case_status status, int64_t when,
+			  const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* Adds an address to the case's participants (no-op when present).
+ * role: "requester", "cc", "staff", "follow-up". */
+int store_participant_add(struct store *store, uint64_t number,
+			  const char *addr, const char *role,
+			  const char **error_r)
+	__attribute__((warn_unused_result));
+/* The case's participant addresses, pool-allocated, lower-case. */
+int store_participants(struct store *store, struct pool *pool,
+		       uint64_t number, const char ***addrs_r,
+		       size_t *count_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* Adds the message and its Message-ID, and bumps the case's updated_at.
+ * Fails (not temporarily) when the Message-ID is already stored. */
+int store_message_add(struct store *store, const struct store_message *m,
+		      int64_t *id_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_attachment_add(struct store *store, int64_t message_row,
+			 const struct store_attachment *a,
+			 const char **error_r)
+	__attribute__((warn_unused_result));
+/* Reads one attachment's content by hash into the pool: 1, 0 or -1. */
+int store_blob_get(struct store *store, struct pool *pool, const char *sha256,
+		   const void **data_r, size_t *len_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+int store_quarantine_add(struct store *store, const char *source,
+			 const char *reason, const void *raw, size_t raw_len,
+			 int64_t when, int64_t *id_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* Iterators: the callback returns 0 to go on, non-zero to stop (that value
+ * is then returned).  status_filter: -1 all, else an enum case_status. */
+typedef int store_case_cb(void *ctx, const struct store_case *c);
+typedef int store_message_cb(void *ctx, const struct store_message *m);
+typedef int store_attachment_cb(void *ctx, const struct store_attachment *a);
+typedef int store_quarantine_cb(void *ctx, const struct store_quarantine *q);
+
+int store_cases_list(struct store *store, int status_filter,
+		     store_case_cb *cb, void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+/* Messages of a case in the order they were stored; raw is not filled. */
+int store_case_messages(struct store *store, uint64_t number,
+			store_message_cb *cb, void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+/* Attachments of one message (data not filled). */
+int store_message_attachments(struct store *store, int64_t message_row,
+			      store_attachment_cb *cb, void *ctx,
+			      const char **error_r)
+	__attribute__((warn_unused_result));
+int store_quarantine_list(struct store *store, store_quarantine_cb *cb,
+			  void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+
+int store_get_stats(struct store *store, struct store_stats *stats_r,
+		    const char **error_r) __attribute__((warn_unused_result));
+
+#endif
