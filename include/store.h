@@ -104,13 +104,24 @@ struct store_stats {
 	uint64_t cases, open_cases, messages, attachments, blobs, quarantined;
 };
 
+/* Opens (creating it and its parent folder, mode 0750, when missing) and
+ * migrates the store at path; ":memory:" is a private in-memory store.
+ * Returns 0, -1 on a permanent failure (the path is not usable, the file is
+ * not a database, its schema is newer than this code), or -2 when trying
+ * again later may succeed (permission denied, disk full, I/O error, database
+ * busy): `deliver` exits 75 then.  There is no store to ask on failure, so
+ * *error_r is kept in a per-thread buffer, valid until the next store_open(). */
 int store_open(const char *path, struct store **store_r, const char **error_r)
 	__attribute__((warn_unused_result));
 void store_close(struct store **store);
 bool store_error_temporary(const struct store *store);
+/* How long a writer waits for another one (default 5000 ms); for tests. */
+void store_set_busy_timeout(struct store *store, int ms);
 
 int store_begin(struct store *store, const char **error_r)
 	__attribute__((warn_unused_result));
+/* On failure the transaction or savepoint is still open: call
+ * store_rollback() for it. */
 int store_commit(struct store *store, const char **error_r)
 	__attribute__((warn_unused_result));
 /* Undoes the innermost open transaction or savepoint. */
@@ -154,6 +165,11 @@ int store_participants(struct store *store, struct pool *pool,
 int store_message_add(struct store *store, const struct store_message *m,
 		      int64_t *id_r, const char **error_r)
 	__attribute__((warn_unused_result));
+/* Reads a message's raw text by row into the pool (NUL-terminated, not
+ * counted in *len_r): 1, 0 or -1. */
+int store_message_raw(struct store *store, struct pool *pool, int64_t id,
+		      const void **data_r, size_t *len_r, const char **error_r)
+	__attribute__((warn_unused_result));
 int store_attachment_add(struct store *store, int64_t message_row,
 			 const struct store_attachment *a,
 			 const char **error_r)
@@ -166,6 +182,11 @@ int store_blob_get(struct store *store, struct pool *pool, const char *sha256,
 int store_quarantine_add(struct store *store, const char *source,
 			 const char *reason, const void *raw, size_t raw_len,
 			 int64_t when, int64_t *id_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* The raw bytes of one quarantined message, into the pool: 1, 0 or -1. */
+int store_quarantine_raw(struct store *store, struct pool *pool, int64_t id,
+			 const void **raw_r, size_t *len_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
 /* Iterators: the callback returns 0 to go on, non-zero to stop (that value

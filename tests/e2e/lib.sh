@@ -44,12 +44,12 @@ v=eval(sys.argv[2],{"d":d})
 print(json.dumps(v) if not isinstance(v,str) else v)' "$1" "$2"
 }
 
-# A fresh config pointing at a store in $WORK.
+# A fresh config NAME.ini pointing at a store NAME.db in $WORK.
 mkconfig() {
-	cat >"$WORK/supportgw.ini" <<INI
+	cat >"$WORK/${1:-store}.ini" <<INI
 [gateway]
 database = $WORK/${1:-store}.db
 staff = @support.example.com
 INI
-	echo "$WORK/supportgw.ini"
+	echo "$WORK/${1:-store}.ini"
 }

@@ -1,0 +1,313 @@
+/* cli.c - helpers shared by the commands; see include/cli.h. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "fingerprint.h"
+#include "ingest.h"
+#include "pool.h"
+#include "log.h"
+#include "store.h"
+#include "strbuf.h"
+#include "util.h"
+
+static void vfail(const struct cli *cli, const char *fmt, va_list ap)
+{
+	char line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "supportgw: %s%s%s\n",
+		cli != NULL && cli->command != NULL ? cli->command : "",
+		cli != NULL && cli->command != NULL ? ": " : "", line);
+}
+
+int cli_fail(const struct cli *cli, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(cli, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int cli_usage(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(cli, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'supportgw %s --help'.\n",
+		cli != NULL && cli->command != NULL ? cli->command : "");
+	return EX_USAGE;
+}
+
+bool cli_wants_help(const char *name, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(name);
+			return true;
+		}
+	}
+	return false;
+}
+
+int cli_open_store(const struct cli *cli, struct store **store_r)
+{
+	const char *error;
+	int r = store_open(cli->config->database, store_r, &error);
+
+	if (r == 0)
+		return 0;
+	return cli_fail(cli, r == -2 ? EX_TEMPFAIL : EX_UNAVAILABLE,
+			"cannot open the store %s: %s", cli->config->database, error);
+}
+
+int cli_open_matcher(const struct cli *cli, struct fp_matcher **matcher_r)
+{
+	const struct config *c = cli->config;
+	char *error = NULL;
+
+	if (fp_matcher_new(c->case_prefix, c->builtin_patterns,
+			   (const char *const *)c->patterns.items,
+			   c->patterns.count, matcher_r, &error) < 0) {
+		cli_fail(cli, EX_CONFIG, "fingerprint patterns: %s",
+			 error != NULL ? error : "invalid");
+		free(error);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx)
+{
+	struct fp_matcher *matcher = NULL;
+	int ret;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if ((ret = cli_open_matcher(cli, &matcher)) != 0)
+		return ret;
+	if ((ret = cli_open_store(cli, &ctx->store)) != 0) {
+		fp_matcher_free(&matcher);
+		return ret;
+	}
+	ctx->config = cli->config;
+	ctx->matcher = matcher;
+	ctx->pool = pool_new(256 * 1024);
+	return 0;
+}
+
+void cli_ingest_close(struct ingest_ctx *ctx)
+{
+	struct fp_matcher *matcher = (struct fp_matcher *)ctx->matcher;
+
+	fp_matcher_free(&matcher);
+	ctx->matcher = NULL;
+	store_close(&ctx->store);
+	pool_free(&ctx->pool);
+}
+
+int cli_parse_case_number(const char *s, uint64_t *number_r)
+{
+	const char *p = s;
+	size_t len;
+
+	/* Accept what people paste: "12", "#12", "Case #12", "[Case #12]". */
+	if (*p == '[')
+		p++;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+		p++;
+	p += strspn(p, " ");
+	if (*p == '#')
+		p++;
+	len = strspn(p, "0123456789");
+	if (len == 0 || strcmp(p + len, s[0] == '[' ? "]" : "") != 0)
+		return -1;
+	if (parse_uint64_n(p, len, FP_MAX_NUMBER, number_r) < 0 || *number_r == 0)
+		return -1;
+	return 0;
+}
+
+const char *cli_case_str(const struct cli *cli, uint64_t number, char *buf)
+{
+	snprintf(buf, 24, "%0*llu", (int)cli->config->case_digits,
+		 (unsigned long long)number);
+	return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct pathlist {
+	char **items;
+	size_t count, alloc;
+};
+
+static void pl_add(struct pathlist *pl, const char *dir, const char *name)
+{
+	struct strbuf b;
+
+	if (pl->count == pl->alloc) {
+		pl->alloc = pl->alloc != 0 ? pl->alloc * 2 : 256;
+		pl->items = realloc(pl->items, pl->alloc * sizeof(*pl->items));
+		if (pl->items == NULL)
+			fatal("out of memory");
+	}
+	strbuf_init(&b, 8192);
+	if (strbuf_appendf(&b, "%s/%s", dir, name) < 0)
+		fatal("path too long: %s/%s", dir, name);
+	pl->items[pl->count++] = strbuf_detach(&b);
+}
+
+/* Adds the regular files of dir (not dot files); sorting is the caller's. */
+static int pl_add_dir(struct pathlist *pl, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		struct strbuf b;
+		int r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type == DT_REG) {
+			pl_add(pl, dir, de->d_name);
+			continue;
+		}
+		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+			continue;
+		strbuf_init(&b, 8192);
+		r = strbuf_appendf(&b, "%s/%s", dir, de->d_name);
+		if (r == 0 && stat(strbuf_str(&b), &st) == 0 && S_ISREG(st.st_mode))
+			pl_add(pl, dir, de->d_name);
+		strbuf_deinit(&b);
+	}
+	closedir(d);
+	return 0;
+}
+
+static bool is_dir(const char *dir, const char *sub)
+{
+	struct strbuf b;
+	struct stat st;
+	bool ret;
+
+	strbuf_init(&b, 8192);
+	ret = strbuf_appendf(&b, "%s/%s", dir, sub) == 0 &&
+		stat(strbuf_str(&b), &st) == 0 && S_ISDIR(st.st_mode);
+	strbuf_deinit(&b);
+	return ret;
+}
+
+/* Sort Maildir entries by file name only, so cur/ and new/ interleave in
+ * arrival order (the name starts with the delivery time). */
+static int cmp_basename(const void *a, const void *b)
+{
+	const char *x = strrchr(*(char *const *)a, '/');
+	const char *y = strrchr(*(char *const *)b, '/');
+	int r = strcmp(x != NULL ? x + 1 : *(char *const *)a,
+		       y != NULL ? y + 1 : *(char *const *)b);
+
+	return r != 0 ? r : cmp_str(a, b);
+}
+
+int cli_list_messages(const char *path, char ***paths_r, size_t *count_r)
+{
+	struct pathlist pl = { 0 };
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		pl_add(&pl, ".", "");
+		free(pl.items[0]);
+		pl.items[0] = strdup(path);
+		if (pl.items[0] == NULL)
+			fatal("out of memory");
+	} else if (is_dir(path, "cur") || is_dir(path, "new")) {
+		struct strbuf b;
+
+		strbuf_init(&b, 8192);
+		for (int i = 0; i < 2; i++) {
+			strbuf_reset(&b);
+			if (strbuf_appendf(&b, "%s/%s", path, i == 0 ? "cur" : "new") < 0)
+				fatal("path too long: %s", path);
+			if (is_dir(path, i == 0 ? "cur" : "new") &&
+			    pl_add_dir(&pl, strbuf_str(&b)) < 0) {
+				int e = errno;
+
+				strbuf_deinit(&b);
+				cli_paths_free(pl.items, pl.count);
+				errno = e;
+				return -1;
+			}
+		}
+		strbuf_deinit(&b);
+		qsort(pl.items, pl.count, sizeof(*pl.items), cmp_basename);
+	} else {
+		if (pl_add_dir(&pl, path) < 0) {
+			int e = errno;
+
+			cli_paths_free(pl.items, pl.count);
+			errno = e;
+			return -1;
+		}
+		qsort(pl.items, pl.count, sizeof(*pl.items), cmp_str);
+	}
+	*paths_r = pl.items;
+	*count_r = pl.count;
+	return 0;
+}
+
+void cli_paths_free(char **paths, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+void cli_json_print(json_t *value)
+{
+	json_dumpf(value, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(value);
+}
+
+json_t *cli_json_time(int64_t t, bool has)
+{
+	char buf[32];
+
+	if (!has)
+		return json_null();
+	time_iso8601(t, buf);
+	return json_string(buf);
+}
+
+json_t *cli_json_str(const char *s)
+{
+	/* json_string() refuses invalid UTF-8; the parser guarantees UTF-8,
+	 * but a NULL must still become null. */
+	json_t *v;
+
+	if (s == NULL)
+		return json_null();
+	v = json_string(s);
+	return v != NULL ? v : json_string("\xef\xbf\xbd");
+}

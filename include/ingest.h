@@ -1,0 +1,66 @@
+/*
+ * ingest.h - what the gateway does with one incoming message once it has the
+ * bytes: parse, recognise automatic mail, find its case (fingerprint, then
+ * In-Reply-To/References, else a new case), apply the reopen and anti-hijack
+ * rules, and store the case change, the message, its participants and
+ * attachments in ONE transaction (a savepoint when the caller already holds
+ * a transaction, as `import` does for batches).  Mail that cannot be parsed
+ * is quarantined with the reason, in the same way, never dropped.
+ *
+ * Used by `deliver`, `import` and (later) the IMAP fetcher: each calls
+ * ingest_message() and only tells its source (exit code, IMAP flag) after the
+ * outer transaction is committed.
+ *
+ * Ownership: the context borrows the config, store and matcher; the result's
+ * strings live in ctx->pool, which ingest_message() clears at its start, so
+ * they are valid until the next call.
+ * Errors: -1 when the store failed (nothing of the message was kept; the
+ * reason is in *error_r; store_error_temporary() says whether to retry).
+ * A message that is quarantined or a duplicate is a success (0).
+ */
+#ifndef SUPPORTGW_INGEST_H
+#define SUPPORTGW_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct fp_matcher;
+struct pool;
+struct store;
+
+struct ingest_ctx {
+	const struct config *config;
+	struct store *store;
+	const struct fp_matcher *matcher;
+	struct pool *pool;      /* per-message; cleared by each call */
+	int64_t now;            /* 0: the clock, read per message */
+};
+
+enum ingest_outcome {
+	INGEST_NEW = 0,         /* opened a case (maybe linked_to another) */
+	INGEST_APPENDED,        /* added to an open (or, if auto, closed) case */
+	INGEST_REOPENED,        /* added to a recently closed case, reopened */
+	INGEST_DUPLICATE,       /* Message-ID already stored: nothing done */
+	INGEST_QUARANTINED,     /* not a mail: kept in quarantine */
+};
+
+struct ingest_result {
+	enum ingest_outcome outcome;
+	uint64_t case_number;   /* 0 when quarantined */
+	uint64_t linked_to;     /* INGEST_NEW following up another case */
+	bool unverified;        /* follow-up refused by the anti-hijack rule */
+	const char *message_id;
+	const char *auto_reason;   /* NULL when written by a person */
+	int64_t quarantine_id;
+	const char *reason;     /* why quarantined */
+};
+
+int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
+		   const char *source, struct ingest_result *result_r,
+		   const char **error_r) __attribute__((warn_unused_result));
+
+const char *ingest_outcome_name(enum ingest_outcome outcome);
+
+#endif
