@@ -60,6 +60,7 @@ for r in "$BUILD"/fuzz/*_replay; do
 done
 
 for s in "$ROOT"/tests/e2e/*.sh; do
+	case $(basename "$s") in lib.sh) continue ;; esac
 	[ -f "$s" ] || continue
 	name=$(basename "$s" .sh)
 	log="$OUT/e2e_$name.log"
