@@ -81,11 +81,15 @@ static bool mailing_list(const struct message *msg)
 
 /* RFC 6522 multipart/report, whatever its report-type: delivery-status
  * (RFC 3464) and disposition-notification (RFC 8098) are the usual ones,
- * and nobody writes any other kind by hand. */
+ * and nobody writes any other kind by hand.  Some MTAs send the bare
+ * report part as the whole message (flanker's bounce_delayed-broken.eml:
+ * a top-level message/delivery-status). */
 static bool report(const struct message *msg)
 {
 	return msg->content_type != NULL &&
-	       str_ieq(msg->content_type, "multipart/report");
+	       (str_ieq(msg->content_type, "multipart/report") ||
+		str_ieq(msg->content_type, "message/delivery-status") ||
+		str_ieq(msg->content_type, "message/disposition-notification"));
 }
 
 /*

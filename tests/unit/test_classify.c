@@ -152,6 +152,11 @@ static void test_bounce(void **state)
 		assert_reason(classify_auto(&f.msg), "bounce",
 			      report_types[i] ? report_types[i] : "(none)");
 	}
+	/* regression: a bare report part as the whole message
+	 * (flanker's bounce_delayed-broken.eml) */
+	person_mail(&f);
+	f.msg.content_type = "message/delivery-status";
+	assert_reason(classify_auto(&f.msg), "bounce", "bare delivery-status");
 	person_mail(&f);
 	f.msg.content_type = "multipart/mixed";
 	assert_null(classify_auto(&f.msg));
