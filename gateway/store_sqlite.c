@@ -625,9 +625,12 @@ static int store_setup(struct store *store, const char *path, bool memory)
 		     "PRAGMA foreign_keys = ON;"
 		     "PRAGMA synchronous = FULL;"
 		     "PRAGMA temp_store = MEMORY;"
-		     /* 32 MiB of page cache, allocated only as pages are
-		      * read, so a short `deliver` does not pay for it */
-		     "PRAGMA cache_size = -32768;",
+		     /* 8 MiB of page cache, allocated only as pages are
+		      * read, so a short `deliver` does not pay for it; the
+		      * hot pages of an import (index leaves, the case rows
+		      * being appended to) fit, and import's peak RSS stays
+		      * far below its 64 MiB budget (32 MiB gave no speed) */
+		     "PRAGMA cache_size = -8192;",
 		     "set the connection's pragmas") < 0)
 		return -1;
 	if (!memory) {
