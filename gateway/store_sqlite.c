@@ -346,6 +346,28 @@ static const char *col_text(sqlite3_stmt *stmt, int i)
 }
 
 /*
+ * The statement for id, prepared on first use and kept: `deliver` runs one
+ * process per message and needs a handful of the statements, so preparing
+ * them all at open cost more than its whole transaction.  NULL (the reason
+ * logged and set on the store) when SQLite refuses it; SQLite's calls take
+ * a NULL statement as a misuse error, so callers need no special case.
+ */
+static sqlite3_stmt *stmt_lazy(struct store *store, enum stmt_id id)
+{
+	int rc;
+
+	if (store->stmts[id] != NULL)
+		return store->stmts[id];
+	rc = sqlite3_prepare_v3(store->db, stmt_sql[id], -1,
+				SQLITE_PREPARE_PERSISTENT, &store->stmts[id], NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(store, rc, NULL, "cannot prepare \"%s\"", stmt_sql[id]);
+		store->stmts[id] = NULL;
+	}
+	return store->stmts[id];
+}
+
+/*
  * A cached statement, or a fresh one when the cached one is in the middle of
  * an iteration (a callback calling the same iterator again).  Hand it back
  * with stmt_put().
@@ -355,9 +377,9 @@ static int stmt_get(struct store *store, enum stmt_id id,
 {
 	int rc;
 
-	if (!sqlite3_stmt_busy(store->stmts[id])) {
+	if (!sqlite3_stmt_busy(stmt_lazy(store, id))) {
 		*stmt_r = store->stmts[id];
-		return 0;
+		return *stmt_r != NULL ? 0 : -1;
 	}
 	rc = sqlite3_prepare_v2(store->db, stmt_sql[id], -1, stmt_r, NULL);
 	if (rc != SQLITE_OK)
@@ -377,7 +399,7 @@ static void stmt_put(struct store *store, enum stmt_id id, sqlite3_stmt *stmt)
 /* Runs a statement that returns no row; returns an SQLite code. */
 static int stmt_run(struct store *store, enum stmt_id id)
 {
-	sqlite3_stmt *stmt = store->stmts[id];
+	sqlite3_stmt *stmt = stmt_lazy(store, id);
 	int rc = sqlite3_step(stmt);
 
 	sqlite3_reset(stmt);
@@ -617,7 +639,6 @@ rollback:
 static int store_setup(struct store *store, const char *path, bool memory)
 {
 	char mode[32];
-	int rc;
 
 	sqlite3_extended_result_codes(store->db, 1);
 	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
@@ -649,6 +670,17 @@ static int store_setup(struct store *store, const char *path, bool memory)
 			     "PRAGMA journal_size_limit = 134217728;",
 			     "set the file's pragmas") < 0)
 			return -1;
+		/*
+		 * `deliver` runs one process per message: closing the last
+		 * connection would checkpoint the WAL into the database and
+		 * delete it, two more fsyncs and a file re-creation per
+		 * message.  The WAL is durable as it is; it is checkpointed
+		 * when it passes wal_autocheckpoint pages instead.
+		 */
+		int one = 1;
+
+		//NOCKPT
+		sqlite3_file_control(store->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 		/* Persistent in the file; a no-op once the database is WAL. */
 		if (pragma_get(store, "PRAGMA journal_mode = WAL", NULL, mode,
 			       sizeof(mode)) < 0)
@@ -661,16 +693,6 @@ static int store_setup(struct store *store, const char *path, bool memory)
 	}
 	if (schema_migrate(store, path) < 0)
 		return -1;
-	for (int i = 0; i < ST_COUNT; i++) {
-		rc = sqlite3_prepare_v3(store->db, stmt_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT,
-					&store->stmts[i], NULL);
-		if (rc != SQLITE_OK) {
-			store_fail(store, rc, NULL, "cannot prepare \"%s\"",
-				   stmt_sql[i]);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -761,7 +783,7 @@ static void row_case(sqlite3_stmt *stmt, struct store_case *c)
 int store_message_id_case(struct store *store, const char *message_id,
 			  uint64_t *case_r, const char **error_r)
 {
-	sqlite3_stmt *stmt = store->stmts[ST_MSGID_CASE];
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_MSGID_CASE);
 	struct binder b = { stmt, SQLITE_OK };
 	int rc, ret = 0;
 
@@ -781,7 +803,7 @@ int store_message_id_case(struct store *store, const char *message_id,
 int store_case_get(struct store *store, struct pool *pool, uint64_t number,
 		   struct store_case **case_r, const char **error_r)
 {
-	sqlite3_stmt *stmt = store->stmts[ST_CASE_GET];
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_CASE_GET);
 	struct store_case *c;
 	int rc, ret = 0;
 
@@ -809,7 +831,7 @@ int store_case_get(struct store *store, struct pool *pool, uint64_t number,
 int store_case_create(struct store *store, const struct store_case *c,
 		      uint64_t *number_r, const char **error_r)
 {
-	struct binder b = { store->stmts[ST_CASE_CREATE], SQLITE_OK };
+	struct binder b = { stmt_lazy(store, ST_CASE_CREATE), SQLITE_OK };
 
 	if (check_transaction(store, error_r) < 0)
 		return -1;
@@ -834,7 +856,7 @@ int store_case_set_status(struct store *store, uint64_t number,
 			  enum case_status status, int64_t when,
 			  const char **error_r)
 {
-	struct binder b = { store->stmts[ST_CASE_SET_STATUS], SQLITE_OK };
+	struct binder b = { stmt_lazy(store, ST_CASE_SET_STATUS), SQLITE_OK };
 
 	if (check_transaction(store, error_r) < 0)
 		return -1;
@@ -859,7 +881,7 @@ int store_participant_add(struct store *store, uint64_t number,
 			  const char *addr, const char *role,
 			  const char **error_r)
 {
-	struct binder b = { store->stmts[ST_PART_ADD], SQLITE_OK };
+	struct binder b = { stmt_lazy(store, ST_PART_ADD), SQLITE_OK };
 
 	if (check_transaction(store, error_r) < 0)
 		return -1;
@@ -909,7 +931,7 @@ int store_participants(struct store *store, struct pool *pool,
 static int message_add(struct store *store, const struct store_message *m,
 		       int64_t *id_r, const char **error_r)
 {
-	struct binder b = { store->stmts[ST_MSG_ADD], SQLITE_OK };
+	struct binder b = { stmt_lazy(store, ST_MSG_ADD), SQLITE_OK };
 	int64_t id;
 	int rc;
 
@@ -937,7 +959,7 @@ static int message_add(struct store *store, const struct store_message *m,
 	id = sqlite3_last_insert_rowid(store->db);
 
 	/* The primary key is the duplicate check. */
-	b = (struct binder){ store->stmts[ST_MSGID_ADD], SQLITE_OK };
+	b = (struct binder){ stmt_lazy(store, ST_MSGID_ADD), SQLITE_OK };
 	bind_text(&b, 1, m->message_id);
 	bind_int(&b, 2, (int64_t)m->case_number);
 	bind_int(&b, 3, id);
@@ -952,7 +974,7 @@ static int message_add(struct store *store, const struct store_message *m,
 	if (rc != SQLITE_DONE)
 		return -1;
 
-	b = (struct binder){ store->stmts[ST_CASE_TOUCH], SQLITE_OK };
+	b = (struct binder){ stmt_lazy(store, ST_CASE_TOUCH), SQLITE_OK };
 	bind_int(&b, 1, (int64_t)m->case_number);
 	bind_int(&b, 2, m->received_at);
 	if (stmt_write(store, &b, error_r, "update the case") < 0)
@@ -988,7 +1010,7 @@ static int read_raw(struct store *store, enum stmt_id id_stmt,
 		    struct pool *pool, int64_t id, const void **data_r,
 		    size_t *len_r, const char **error_r)
 {
-	sqlite3_stmt *stmt = store->stmts[id_stmt];
+	sqlite3_stmt *stmt = stmt_lazy(store, id_stmt);
 	int rc, ret = 0;
 
 	*data_r = NULL;
@@ -1046,7 +1068,7 @@ int store_attachment_add(struct store *store, int64_t message_row,
 {
 	char hash[SHA256_HEX_LEN + 1];
 	const char *sha = a->sha256;
-	struct binder b = { store->stmts[ST_BLOB_ADD], SQLITE_OK };
+	struct binder b = { stmt_lazy(store, ST_BLOB_ADD), SQLITE_OK };
 
 	if (check_transaction(store, error_r) < 0)
 		return -1;
@@ -1063,7 +1085,7 @@ int store_attachment_add(struct store *store, int64_t message_row,
 	if (stmt_write(store, &b, error_r, "store an attachment's content") < 0)
 		return -1;
 
-	b = (struct binder){ store->stmts[ST_ATT_ADD], SQLITE_OK };
+	b = (struct binder){ stmt_lazy(store, ST_ATT_ADD), SQLITE_OK };
 	bind_int(&b, 1, message_row);
 	bind_text(&b, 2, a->filename);
 	bind_text(&b, 3, a->content_type);
@@ -1076,7 +1098,7 @@ int store_attachment_add(struct store *store, int64_t message_row,
 int store_blob_get(struct store *store, struct pool *pool, const char *sha256,
 		   const void **data_r, size_t *len_r, const char **error_r)
 {
-	sqlite3_stmt *stmt = store->stmts[ST_BLOB_GET];
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_BLOB_GET);
 	struct binder b = { stmt, SQLITE_OK };
 	int rc, ret = 0;
 
@@ -1104,7 +1126,7 @@ int store_quarantine_add(struct store *store, const char *source,
 			 const char *reason, const void *raw, size_t raw_len,
 			 int64_t when, int64_t *id_r, const char **error_r)
 {
-	struct binder b = { store->stmts[ST_QUAR_ADD], SQLITE_OK };
+	struct binder b = { stmt_lazy(store, ST_QUAR_ADD), SQLITE_OK };
 
 	if (check_transaction(store, error_r) < 0)
 		return -1;
@@ -1274,7 +1296,7 @@ int store_quarantine_list(struct store *store, store_quarantine_cb *cb,
 int store_get_stats(struct store *store, struct store_stats *stats_r,
 		    const char **error_r)
 {
-	sqlite3_stmt *stmt = store->stmts[ST_STATS];
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_STATS);
 	int rc = sqlite3_step(stmt);
 	int ret = 0;
 

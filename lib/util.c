@@ -2,7 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
-#include <gnutls/crypto.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -128,12 +128,12 @@ int read_file(const char *path, size_t max, char **data_r, size_t *len_r, int *e
 void sha256_hex(const void *data, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char digest[32];
+	struct sha256_ctx ctx;
+	unsigned char digest[SHA256_DIGEST_SIZE];
 
-	/* gnutls is already linked through libetpan and libcurl-gnutls: its
-	 * SHA-256 saves hand-writing one. */
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, digest) < 0)
-		fatal("gnutls SHA-256 failed");
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, data);
+	sha256_digest(&ctx, sizeof(digest), digest);
 	for (size_t i = 0; i < sizeof(digest); i++) {
 		out[i * 2] = hex[digest[i] >> 4];
 		out[i * 2 + 1] = hex[digest[i] & 15];

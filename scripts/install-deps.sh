@@ -7,7 +7,7 @@ set -eu
 
 what=${1:-test}
 
-BUILD_PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libgnutls28-dev \
+BUILD_PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev nettle-dev \
 libpcre2-dev libsqlite3-dev libinih-dev libjansson-dev libxml2-dev libcmocka-dev"
 # sqlite3 (the shell) lets the tests and the demo look into the store;
 # valgrind backs `make valgrind`; time gives /usr/bin/time -v for `make bench`.
