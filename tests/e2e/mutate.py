@@ -28,3 +28,10 @@ for name in sorted(os.listdir(src)):
     for i, v in enumerate(variants):
         with open(os.path.join(out, f"mut-{name[:-4]}-{i}.eml"), "wb") as f:
             f.write(v)
+
+# Regression: 50,000 nested message/rfc822 parts overflow the stack of
+# libetpan's recursive mailmime_parse(); the gateway's own walk has a depth
+# limit and must survive it.
+with open(os.path.join(out, "mut-nested-rfc822.eml"), "wb") as f:
+    f.write(b"From: a@b.example\nSubject: deep\n" +
+            b"Content-Type: message/rfc822\n\n" * 50000 + b"Subject: x\n\nhi\n")
