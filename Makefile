@@ -21,8 +21,11 @@ CC       ?= cc
 # dependencies (GnuTLS, SASL, Berkeley DB).  Loading those cost `deliver`,
 # one process per message, about 2 ms of its start-up.  SHA-256 comes from
 # nettle (GnuTLS's own crypto library, no further dependency).
-PKGS     := libpcre2-8 sqlite3 inih jansson libxml-2.0 nettle
-PKG_CFLAGS := $(shell pkg-config --cflags libetpan $(PKGS) 2>/dev/null)
+# libxml2 is only compiled against: parsers/html2text.c loads it with
+# dlopen() on the first HTML body (it pulls ICU and libstdc++ in, another
+# 2 ms that most messages never need).
+PKGS     := libpcre2-8 sqlite3 inih jansson nettle
+PKG_CFLAGS := $(shell pkg-config --cflags libetpan libxml-2.0 $(PKGS) 2>/dev/null)
 PKG_LIBS   := -Wl,-Bstatic -letpan -Wl,-Bdynamic $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 

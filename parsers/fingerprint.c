@@ -5,7 +5,9 @@
  * fp_matcher_new() with PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS and
  * PCRE2_MATCH_INVALID_UTF (subjects come from mail and may hold bytes that
  * are not UTF-8: with this option they act as barriers instead of making
- * pcre2_match() fail), then JIT compiled.  One match context carries the
+ * pcre2_match() fail), and JIT compiled once the matcher has been used a
+ * few hundred times (JIT-compiling every pattern costs more than matching
+ * the one subject of a `deliver` process).  One match context carries the
  * match and depth limits, so a configured pattern such as "(a+)+b" cannot
  * make a hostile subject backtrack for minutes: past the limit the pattern
  * simply does not match.
@@ -80,7 +82,15 @@ struct fp_matcher {
 	pcre2_jit_stack *jit_stack;
 	/* Scratch: mutable behind the const pointer fp_extract() gets. */
 	pcre2_match_data *md;
+	struct fp_jit_state {
+		unsigned matches;   /* pcre2_match() calls so far */
+		bool done;          /* patterns JIT compiled */
+	} *jit;
 };
+
+/* JIT compile after this many matches: an import JITs after a few dozen
+ * messages, a one-message `deliver` never pays for it. */
+#define FP_JIT_AFTER 256u
 
 static char *error_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -141,9 +151,6 @@ static pcre2_code *compile(const char *regex, const char *what,
 			return NULL;
 		}
 	}
-	/* A JIT failure (no JIT on this CPU, out of executable memory) is not
-	 * an error: pcre2_match() falls back to the interpreter. */
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	return code;
 }
 
@@ -253,6 +260,7 @@ void fp_matcher_free(struct fp_matcher **matcher)
 	pcre2_code_free(m->tag);
 	pcre2_code_free(m->prefix);
 	pcre2_match_data_free(m->md);
+	free(m->jit);
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit_stack);
 	free(m);
@@ -337,6 +345,9 @@ int fp_matcher_new(const char *case_prefix, bool builtin_patterns,
 
 	m->mctx = pcre2_match_context_create(NULL);
 	m->md = pcre2_match_data_create(2, NULL);
+	m->jit = calloc(1, sizeof(*m->jit));
+	if (m->jit == NULL)
+		fatal("out of memory");
 	m->jit_stack = pcre2_jit_stack_create(FP_JIT_STACK_START,
 					      FP_JIT_STACK_MAX, NULL);
 	if (m->mctx == NULL || m->md == NULL || m->jit_stack == NULL)
@@ -353,11 +364,28 @@ fail:
 	return -1;
 }
 
+static void jit_all(const struct fp_matcher *m)
+{
+	/* A JIT failure (no JIT on this CPU, out of executable memory) is not
+	 * an error: pcre2_match() falls back to the interpreter. */
+	for (size_t i = 0; i < m->code_count; i++)
+		(void)pcre2_jit_compile(m->codes[i], PCRE2_JIT_COMPLETE);
+	if (m->tag != NULL)
+		(void)pcre2_jit_compile(m->tag, PCRE2_JIT_COMPLETE);
+	if (m->prefix != NULL)
+		(void)pcre2_jit_compile(m->prefix, PCRE2_JIT_COMPLETE);
+	m->jit->done = true;
+}
+
 /* 0 or 1 when a match was found (offsets in md), -1 for none. */
 static int match_at(const struct fp_matcher *m, const pcre2_code *code,
 		    const char *subject, size_t len, size_t offset)
 {
-	int rc = pcre2_match(code, (PCRE2_SPTR)subject, len, offset, 0, m->md,
+	int rc;
+
+	if (!m->jit->done && ++m->jit->matches > FP_JIT_AFTER)
+		jit_all(m);
+	rc = pcre2_match(code, (PCRE2_SPTR)subject, len, offset, 0, m->md,
 			     m->mctx);
 
 	/* No match, and also the match limit or the JIT stack running out on

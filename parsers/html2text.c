@@ -4,6 +4,11 @@
  * libxml2's HTML parser builds the tree (it recovers from anything and
  * decodes entities); we walk it without recursion, so a hostile nesting
  * depth costs no stack, and write the text into a buffer capped at max_len.
+ *
+ * libxml2 is loaded with dlopen() on the first HTML body, not linked: on
+ * Debian it pulls ICU and libstdc++ in, about 2 ms of dynamic loading, and
+ * `deliver` runs one process per message while most mail carries a
+ * text/plain part and never needs HTML.  Only four entry points are used.
  */
 #include "html2text.h"
 
@@ -13,11 +18,47 @@
 #include <string.h>
 #include <strings.h>
 
+#include <dlfcn.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
 #include "pool.h"
 #include "strbuf.h"
+
+/* The libxml2 calls this module makes, resolved once. */
+struct xml_api {
+	htmlDocPtr (*read_memory)(const char *, int, const char *, const char *, int);
+	void (*free_doc)(xmlDocPtr);
+	xmlChar *(*get_prop)(const xmlNode *, const xmlChar *);
+	xmlFreeFunc *free;      /* libxml2's xmlFree is a variable */
+};
+
+/* NULL when libxml2 cannot be loaded (a broken installation: the package
+ * is a dependency); the HTML then gives no text, the message is kept. */
+static const struct xml_api *xml_api(void)
+{
+	static struct xml_api api;
+	static int state;       /* 0 not tried, 1 loaded, -1 failed */
+	void *h;
+
+	if (state != 0)
+		return state > 0 ? &api : NULL;
+	state = -1;
+	h = dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL)
+		return NULL;
+	*(void **)&api.read_memory = dlsym(h, "htmlReadMemory");
+	*(void **)&api.free_doc = dlsym(h, "xmlFreeDoc");
+	*(void **)&api.get_prop = dlsym(h, "xmlGetProp");
+	api.free = dlsym(h, "xmlFree");
+	if (api.read_memory == NULL || api.free_doc == NULL ||
+	    api.get_prop == NULL || api.free == NULL || *api.free == NULL) {
+		dlclose(h);
+		return NULL;
+	}
+	state = 1;
+	return &api;
+}
 
 enum elem_kind {
 	ELEM_INLINE,
@@ -215,7 +256,8 @@ static bool same_target(const char *label, size_t label_len, const char *href)
 static void link_end(struct h2t *h, xmlNode *n)
 {
 	size_t start = (size_t)(uintptr_t)n->_private - 1;
-	xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+	const struct xml_api *api = xml_api();
+	xmlChar *href = api->get_prop(n, (const xmlChar *)"href");
 	const char *label, *target;
 	size_t label_len;
 
@@ -226,7 +268,7 @@ static void link_end(struct h2t *h, xmlNode *n)
 		target++;
 	if (*target == '\0' || *target == '#' ||
 	    strncasecmp(target, "javascript:", 11) == 0 || start > h->out.len) {
-		xmlFree(href);
+		(*api->free)(href);
 		return;
 	}
 	label = h->out.data != NULL ? h->out.data + start : "";
@@ -250,7 +292,7 @@ static void link_end(struct h2t *h, xmlNode *n)
 		put(h, target, tlen);
 		put(h, ">", 1);
 	}
-	xmlFree(href);
+	(*api->free)(href);
 }
 
 /* Returns whether to descend into the element's children. */
@@ -353,16 +395,17 @@ static void walk(struct h2t *h, xmlDoc *doc)
 char *html_to_text(struct pool *pool, const char *html, size_t len,
 		   size_t max_len)
 {
+	const struct xml_api *api;
 	struct h2t h;
 	xmlDoc *doc;
 	char *res;
 	size_t end;
 
-	if (len == 0 || max_len == 0)
+	if (len == 0 || max_len == 0 || (api = xml_api()) == NULL)
 		return pool_strdup(pool, "");
 	if (len > INT_MAX)
 		len = INT_MAX;
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+	doc = api->read_memory(html, (int)len, NULL, "UTF-8",
 			     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 			     HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
 			     HTML_PARSE_COMPACT);
@@ -371,7 +414,7 @@ char *html_to_text(struct pool *pool, const char *html, size_t len,
 	memset(&h, 0, sizeof(h));
 	strbuf_init(&h.out, max_len);
 	walk(&h, doc);
-	xmlFreeDoc(doc);
+	api->free_doc(doc);
 
 	end = h.out.len;
 	while (end > 0 && (h.out.data[end - 1] == '\n' || h.out.data[end - 1] == ' '))
