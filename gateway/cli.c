@@ -1,13 +1,11 @@
 /* cli.c - helpers shared by the commands; see include/cli.h. */
 #include "cli.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "fingerprint.h"
@@ -144,143 +142,6 @@ const char *cli_case_str(const struct cli *cli, uint64_t number, char *buf)
 	snprintf(buf, 24, "%0*llu", (int)cli->config->case_digits,
 		 (unsigned long long)number);
 	return buf;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct pathlist {
-	char **items;
-	size_t count, alloc;
-};
-
-static void pl_add(struct pathlist *pl, const char *dir, const char *name)
-{
-	struct strbuf b;
-
-	if (pl->count == pl->alloc) {
-		pl->alloc = pl->alloc != 0 ? pl->alloc * 2 : 256;
-		pl->items = realloc(pl->items, pl->alloc * sizeof(*pl->items));
-		if (pl->items == NULL)
-			fatal("out of memory");
-	}
-	strbuf_init(&b, 8192);
-	if (strbuf_appendf(&b, "%s/%s", dir, name) < 0)
-		fatal("path too long: %s/%s", dir, name);
-	pl->items[pl->count++] = strbuf_detach(&b);
-}
-
-/* Adds the regular files of dir (not dot files); sorting is the caller's. */
-static int pl_add_dir(struct pathlist *pl, const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-		struct strbuf b;
-		int r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type == DT_REG) {
-			pl_add(pl, dir, de->d_name);
-			continue;
-		}
-		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
-			continue;
-		strbuf_init(&b, 8192);
-		r = strbuf_appendf(&b, "%s/%s", dir, de->d_name);
-		if (r == 0 && stat(strbuf_str(&b), &st) == 0 && S_ISREG(st.st_mode))
-			pl_add(pl, dir, de->d_name);
-		strbuf_deinit(&b);
-	}
-	closedir(d);
-	return 0;
-}
-
-static bool is_dir(const char *dir, const char *sub)
-{
-	struct strbuf b;
-	struct stat st;
-	bool ret;
-
-	strbuf_init(&b, 8192);
-	ret = strbuf_appendf(&b, "%s/%s", dir, sub) == 0 &&
-		stat(strbuf_str(&b), &st) == 0 && S_ISDIR(st.st_mode);
-	strbuf_deinit(&b);
-	return ret;
-}
-
-/* Sort Maildir entries by file name only, so cur/ and new/ interleave in
- * arrival order (the name starts with the delivery time). */
-static int cmp_basename(const void *a, const void *b)
-{
-	const char *x = strrchr(*(char *const *)a, '/');
-	const char *y = strrchr(*(char *const *)b, '/');
-	int r = strcmp(x != NULL ? x + 1 : *(char *const *)a,
-		       y != NULL ? y + 1 : *(char *const *)b);
-
-	return r != 0 ? r : cmp_str(a, b);
-}
-
-int cli_list_messages(const char *path, char ***paths_r, size_t *count_r)
-{
-	struct pathlist pl = { 0 };
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		pl_add(&pl, ".", "");
-		free(pl.items[0]);
-		pl.items[0] = strdup(path);
-		if (pl.items[0] == NULL)
-			fatal("out of memory");
-	} else if (is_dir(path, "cur") || is_dir(path, "new")) {
-		struct strbuf b;
-
-		strbuf_init(&b, 8192);
-		for (int i = 0; i < 2; i++) {
-			strbuf_reset(&b);
-			if (strbuf_appendf(&b, "%s/%s", path, i == 0 ? "cur" : "new") < 0)
-				fatal("path too long: %s", path);
-			if (is_dir(path, i == 0 ? "cur" : "new") &&
-			    pl_add_dir(&pl, strbuf_str(&b)) < 0) {
-				int e = errno;
-
-				strbuf_deinit(&b);
-				cli_paths_free(pl.items, pl.count);
-				errno = e;
-				return -1;
-			}
-		}
-		strbuf_deinit(&b);
-		qsort(pl.items, pl.count, sizeof(*pl.items), cmp_basename);
-	} else {
-		if (pl_add_dir(&pl, path) < 0) {
-			int e = errno;
-
-			cli_paths_free(pl.items, pl.count);
-			errno = e;
-			return -1;
-		}
-		qsort(pl.items, pl.count, sizeof(*pl.items), cmp_str);
-	}
-	*paths_r = pl.items;
-	*count_r = pl.count;
-	return 0;
-}
-
-void cli_paths_free(char **paths, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		free(paths[i]);
-	free(paths);
 }
 
 void cli_json_print(json_t *value)

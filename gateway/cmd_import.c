@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
+#include "msglist.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
@@ -127,8 +128,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	struct progress progress = { 0 };
 	struct ingest_ctx ctx;
 	struct strbuf source;
-	char ***lists;
-	size_t *counts, total = 0, done = 0, in_batch = 0;
+	struct msglist *lists;
+	struct strbuf path;
+	size_t total = 0, done = 0, in_batch = 0;
 	uint64_t batch = 1000;
 	bool json = false, show_progress = true, open_tx = false;
 	const char *error = NULL;
@@ -158,15 +160,15 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	 * after an hour of importing the first. */
 	npaths = argc - i;
 	lists = calloc((size_t)npaths, sizeof(*lists));
-	counts = calloc((size_t)npaths, sizeof(*counts));
-	if (lists == NULL || counts == NULL)
+	if (lists == NULL)
 		abort();
+	strbuf_init(&path, 4 * 8192);
 	for (int p = 0; p < npaths; p++) {
-		if (cli_list_messages(argv[i + p], &lists[p], &counts[p]) < 0) {
+		if (msglist_load(argv[i + p], &lists[p]) < 0) {
 			ret = cli_fail(cli, EX_NOINPUT, "%s: %s", argv[i + p], strerror(errno));
 			goto out_lists;
 		}
-		total += counts[p];
+		total += lists[p].count;
 	}
 	if ((ret = cli_ingest_open(cli, &ctx)) != 0)
 		goto out_lists;
@@ -177,7 +179,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	progress.total = total;
 	progress.last_pct = -1;
 	for (int p = 0; p < npaths && ret == 0; p++) {
-		for (size_t j = 0; j < counts[p]; j++) {
+		for (size_t j = 0; j < lists[p].count; j++) {
 			int r;
 
 			if (!open_tx) {
@@ -185,7 +187,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 					goto store_failed;
 				open_tx = true;
 			}
-			r = import_file(cli, &ctx, lists[p][j], &source, &stats, &error);
+			r = import_file(cli, &ctx, msglist_path(&lists[p], j, &path),
+					&source, &stats, &error);
 			if (r < 0)
 				goto store_failed;
 			progress_show(&progress, ++done, false);
@@ -219,8 +222,8 @@ out:
 	cli_ingest_close(&ctx);
 out_lists:
 	for (int p = 0; p < npaths; p++)
-		cli_paths_free(lists[p], counts[p]);
+		msglist_free(&lists[p]);
 	free(lists);
-	free(counts);
+	strbuf_deinit(&path);
 	return ret;
 }

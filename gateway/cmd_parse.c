@@ -14,7 +14,9 @@
 #include "config.h"
 #include "fingerprint.h"
 #include "message.h"
+#include "msglist.h"
 #include "pool.h"
+#include "strbuf.h"
 #include "util.h"
 
 static json_t *addresses_json(const struct msg_address *a, size_t n)
@@ -105,22 +107,24 @@ static int fingerprints(const struct cli *cli, const struct fp_matcher *fp,
 			int argc, char **argv)
 {
 	struct pool *pool = pool_new(64 * 1024);
+	struct strbuf path;
 	int ret = 0;
 
+	strbuf_init(&path, 4 * 8192);
 	for (int i = 0; i < argc; i++) {
-		char **paths;
-		size_t count;
+		struct msglist list;
+		bool is_stdin = strcmp(argv[i], "-") == 0;
+		size_t count = 1;
 
-		if (strcmp(argv[i], "-") == 0) {
-			paths = malloc(sizeof(*paths));
-			if (paths == NULL || (paths[0] = strdup("-")) == NULL)
-				abort();
-			count = 1;
-		} else if (cli_list_messages(argv[i], &paths, &count) < 0) {
-			ret = cli_fail(cli, EX_NOINPUT, "%s: %s", argv[i], strerror(errno));
-			continue;
+		if (!is_stdin) {
+			if (msglist_load(argv[i], &list) < 0) {
+				ret = cli_fail(cli, EX_NOINPUT, "%s: %s", argv[i], strerror(errno));
+				continue;
+			}
+			count = list.count;
 		}
 		for (size_t j = 0; j < count; j++) {
+			const char *name = is_stdin ? "-" : msglist_path(&list, j, &path);
 			struct message *m;
 			char *data;
 			uint64_t number;
@@ -128,19 +132,21 @@ static int fingerprints(const struct cli *cli, const struct fp_matcher *fp,
 			int r;
 
 			pool_clear(pool);
-			r = parse_one(cli, paths[j], pool, &data, &m);
+			r = parse_one(cli, name, pool, &data, &m);
 			if (r != 0) {
 				ret = ret != 0 ? ret : r;
 				free(data);
 				continue;
 			}
-			printf("%s\t%s\n", paths[j],
+			printf("%s\t%s\n", name,
 			       fp_extract(fp, m->subject, &number) == 1 ?
 			       cli_case_str(cli, number, numbuf) : "-");
 			free(data);
 		}
-		cli_paths_free(paths, count);
+		if (!is_stdin)
+			msglist_free(&list);
 	}
+	strbuf_deinit(&path);
 	pool_free(&pool);
 	return ret;
 }

@@ -69,16 +69,6 @@ int cli_parse_case_number(const char *s, uint64_t *number_r);
 /* Zero-padded case number into a caller buffer of at least 24 bytes. */
 const char *cli_case_str(const struct cli *cli, uint64_t number, char *buf);
 
-/*
- * The message files a path names, in processing order: a Maildir (a folder
- * with cur/ or new/) gives the files of cur/ and new/ sorted by file name
- * (arrival order); another folder gives its regular files sorted by name;
- * a file gives itself.  The list and its strings are malloc()ed: free with
- * cli_paths_free().  Returns 0 or -1 with errno set.
- */
-int cli_list_messages(const char *path, char ***paths_r, size_t *count_r);
-void cli_paths_free(char **paths, size_t count);
-
 /* Dumps a JSON value to stdout (indented, UTF-8) and frees it. */
 void cli_json_print(json_t *value);
 /* ISO 8601 UTC string, or JSON null when t is 0 / has is false. */
