@@ -156,19 +156,28 @@ warm() {
 }
 
 import_run() { # import_run N CORPUSDIR
-	_conf=$(config "import-$1")
-	warm "$2"
-	say "import $1 messages ..."
-	_rc=0
-	"$TIME" -v -o "$OUT/import-$1.time" "$SGW" -c "$_conf" import "$2" \
-		>"$OUT/import-$1.out" 2>"$OUT/import-$1.err" || _rc=$?
-	[ "$_rc" -eq 0 ] || fail_with "import of $(rel "$2")" "$_rc" "$OUT/import-$1.err"
-	_s=$(elapsed "$OUT/import-$1.time")
-	_k=$(maxrss "$OUT/import-$1.time")
+	# Three runs, each into a fresh store; the median wall time is
+	# reported (this shared machine's timings vary by a third between
+	# runs), with every run's time beside it, and the largest peak RSS.
+	_times=""
+	_k=0
+	for _run in 1 2 3; do
+		_conf=$(config "import-$1")
+		warm "$2"
+		say "import $1 messages (run $_run of 3) ..."
+		_rc=0
+		"$TIME" -v -o "$OUT/import-$1.time" "$SGW" -c "$_conf" import "$2" \
+			>"$OUT/import-$1.out" 2>"$OUT/import-$1.err" || _rc=$?
+		[ "$_rc" -eq 0 ] || fail_with "import of $(rel "$2")" "$_rc" "$OUT/import-$1.err"
+		_times="$_times $(elapsed "$OUT/import-$1.time")"
+		_kr=$(maxrss "$OUT/import-$1.time")
+		[ "$_kr" -gt "$_k" ] && _k=$_kr
+	done
+	_s=$(echo $_times | tr ' ' '\n' | sort -n | sed -n 2p)
 	_r=$(rate "$1" "$_s")
-	row import "$(basename "$2")" "$1" "$_s" "$_r" "$_k" \
+	row import "$(basename "$2") (median of 3:$_times s)" "$1" "$_s" "$_r" "$_k" \
 		"≥ $T_IMPORT msg/s $(atleast "$_r" $T_IMPORT); < $T_RSS_MIB MiB $(below "$(mib "$_k")" $T_RSS_MIB)"
-	CMDS="$CMDS/usr/bin/time -v $(rel "$SGW") -c $(rel "$_conf") import $(rel "$2")
+	CMDS="$CMDS/usr/bin/time -v $(rel "$SGW") -c $(rel "$_conf") import $(rel "$2")   # 3 times, fresh store each
 "
 	# The cached corpus must stay as generated.
 	if [ "$(find "$2/new" -type f | wc -l)" -ne "$1" ]; then
