@@ -83,9 +83,10 @@ static int list_row(void *ctx_, const struct store_case *c)
 		return 0;
 	}
 	time_iso8601(c->updated_at, when);
-	printf("%-10s %-6s %-20s %4u  %-28s %s%s\n",
+	printf("%-10s %-6s %-20s %4u  %-4s %-28s %s%s\n",
 	       cli_case_str(ctx->cli, c->number, num), status_name(c->status),
-	       when, c->message_count, clip(c->requester, 28, from, sizeof(from)),
+	       when, c->message_count, c->language != NULL ? c->language : "-",
+	       clip(c->requester, 28, from, sizeof(from)),
 	       c->unverified ? "(unverified) " : "",
 	       clip(c->subject, 60, subject, sizeof(subject)));
 	return 0;
@@ -124,8 +125,8 @@ static int cases_list(struct cli *cli, int argc, char **argv)
 	if (json)
 		lc.array = json_array();
 	else
-		printf("%-10s %-6s %-20s %4s  %-28s %s\n", "CASE", "STATUS",
-		       "UPDATED", "MSGS", "REQUESTER", "SUBJECT");
+		printf("%-10s %-6s %-20s %4s  %-4s %-28s %s\n", "CASE", "STATUS",
+		       "UPDATED", "MSGS", "LANG", "REQUESTER", "SUBJECT");
 	if (store_cases_list(store, filter, list_row, &lc, &error) < 0) {
 		ret = cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
 			       "%s", error);
@@ -271,6 +272,8 @@ static int cases_show(struct cli *cli, int argc, char **argv)
 		       c->requester,
 		       c->requester_name != NULL && *c->requester_name ? ">" : "",
 		       created);
+		if (c->language != NULL)
+			printf("  Language:  %s\n", c->language);
 		if (c->linked_to != 0)
 			printf("  Follows:   case %s\n", cli_case_str(cli, c->linked_to, linked));
 		printf("  Messages:  %u\n", c->message_count);

@@ -2,7 +2,7 @@
 # Installs the Debian packages supportgw needs to build and test, only when
 # something is missing, so `make check` on a fresh Debian 12 machine works
 # with no manual step and costs nothing on a machine that already has them.
-# Usage: scripts/install-deps.sh [build|test|demo]   (default: test)
+# Usage: scripts/install-deps.sh [build|test|demo|net]   (default: test)
 set -eu
 
 what=${1:-test}
@@ -12,15 +12,17 @@ libpcre2-dev libsqlite3-dev libinih-dev libjansson-dev libxml2-dev libcmocka-dev
 # sqlite3 (the shell) lets the tests and the demo look into the store;
 # valgrind backs `make valgrind`; time gives /usr/bin/time -v for `make bench`.
 TEST_PKGS="sqlite3 valgrind time python3"
-# dovecot and the SMTP sink are for the network issues; installing them here
-# keeps one script as the single source of what a machine needs.
+# The IMAP and SMTP test peers (Dovecot started by the test harness on
+# 127.0.0.1, the python3-aiosmtpd sink) are for the network issues: "net"
+# installs them.  Not part of "demo" yet: Debian's dovecot-imapd package
+# starts a system-wide service on install, which nothing here needs.
 NET_PKGS="dovecot-imapd python3-aiosmtpd"
 
 case "$what" in
 build) pkgs="$BUILD_PKGS" ;;
-test) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
-demo|all) pkgs="$BUILD_PKGS $TEST_PKGS $NET_PKGS" ;;
-*) echo "install-deps.sh: unknown set '$what' (build, test, demo)" >&2; exit 64 ;;
+test|demo) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
+net|all) pkgs="$BUILD_PKGS $TEST_PKGS $NET_PKGS" ;;
+*) echo "install-deps.sh: unknown set '$what' (build, test, demo, net)" >&2; exit 64 ;;
 esac
 
 missing=""
