@@ -43,7 +43,8 @@ static void add_name(struct msglist *l, const char *prefix, const char *name)
 	l->names_len = need;
 }
 
-static bool is_regular(const char *dir, const char *name)
+/* True when dir/name exists and is of the file type in mode (S_IFREG...). */
+static bool is_type(const char *dir, const char *name, mode_t type)
 {
 	struct strbuf b;
 	struct stat st;
@@ -51,7 +52,7 @@ static bool is_regular(const char *dir, const char *name)
 
 	strbuf_init(&b, MSGLIST_PATH_MAX);
 	ret = strbuf_appendf(&b, "%s/%s", dir, name) == 0 &&
-		stat(strbuf_str(&b), &st) == 0 && S_ISREG(st.st_mode);
+		stat(strbuf_str(&b), &st) == 0 && (st.st_mode & S_IFMT) == type;
 	strbuf_deinit(&b);
 	return ret;
 }
@@ -82,7 +83,7 @@ static int add_dir(struct msglist *l, const char *sub)
 			continue;
 		if (de->d_type == DT_REG ||
 		    ((de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) &&
-		     is_regular(strbuf_str(&path), de->d_name)))
+		     is_type(strbuf_str(&path), de->d_name, S_IFREG)))
 			add_name(l, strbuf_str(&prefix), de->d_name);
 	}
 	closedir(d);
@@ -94,15 +95,7 @@ out:
 
 static bool has_dir(const char *dir, const char *sub)
 {
-	struct strbuf b;
-	struct stat st;
-	bool ret;
-
-	strbuf_init(&b, MSGLIST_PATH_MAX);
-	ret = strbuf_appendf(&b, "%s/%s", dir, sub) == 0 &&
-		stat(strbuf_str(&b), &st) == 0 && S_ISDIR(st.st_mode);
-	strbuf_deinit(&b);
-	return ret;
+	return is_type(dir, sub, S_IFDIR);
 }
 
 /* Maildir: by file name only, so cur/ and new/ interleave in arrival

@@ -11,19 +11,7 @@
 #include "charset.h"
 #include "pool.h"
 
-static int setup(void **state)
-{
-	*state = pool_new(4096);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct pool *pool = *state;
-
-	pool_free(&pool);
-	return 0;
-}
+#include "pool_fixture.h"
 
 static const char *hdr(void **state, const char *value, const char **note_r)
 {

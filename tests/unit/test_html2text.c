@@ -11,19 +11,7 @@
 #include "pool.h"
 #include "strbuf.h"
 
-static int setup(void **state)
-{
-	*state = pool_new(4096);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct pool *pool = *state;
-
-	pool_free(&pool);
-	return 0;
-}
+#include "pool_fixture.h"
 
 static const char *h2t(void **state, const char *html)
 {

@@ -14,19 +14,7 @@
 #include "strbuf.h"
 #include "util.h"
 
-static int setup(void **state)
-{
-	*state = pool_new(16384);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct pool *pool = *state;
-
-	pool_free(&pool);
-	return 0;
-}
+#include "pool_fixture.h"
 
 static struct message *parse_with(void **state, const char *raw, size_t len,
 				   const struct message_limits *limits)
