@@ -104,13 +104,16 @@ realmail: $(BUILD)/supportgw
 lint:
 	@sh scripts/lint.sh
 
+# The targets exercise the parsers of untrusted input: lib/ and parsers/.
 FUZZ_CC ?= clang
-fuzz: $(LIB_SRCS)
+FUZZ_LIB_SRCS := $(wildcard lib/*.c) $(wildcard parsers/*.c)
+fuzz: $(FUZZ_LIB_SRCS) $(FUZZ_SRCS)
 	@mkdir -p $(BUILD)/fuzz-clang
 	for f in $(FUZZ_SRCS); do \
 		$(FUZZ_CC) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-			-o $(BUILD)/fuzz-clang/$$(basename $$f .c) $$f $(LIB_SRCS) $(LDLIBS_ALL) || exit 1; \
+			-o $(BUILD)/fuzz-clang/$$(basename $$f .c) $$f $(FUZZ_LIB_SRCS) $(LDLIBS_ALL) || exit 1; \
 	done
+	@echo "run e.g.: $(BUILD)/fuzz-clang/fuzz_message -max_total_time=600 fuzz/corpus/message"
 
 install: $(BUILD)/supportgw
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/supportgw/templates \
