@@ -46,13 +46,16 @@ static int quarantine(struct ingest_ctx *ctx, const char *data, size_t len,
 		      const char *source, const char *reason, int64_t now,
 		      struct ingest_result *res, const char **error_r)
 {
-	if (store_quarantine_add(ctx->store, source, reason, data, len, now,
-				 &res->quarantine_id, error_r) < 0)
+	int r = store_quarantine_add(ctx->store, source, reason, data, len, now,
+				     &res->quarantine_id, error_r);
+
+	if (r < 0)
 		return -1;
 	res->outcome = INGEST_QUARANTINED;
 	res->reason = reason;
-	log_warn("source=%s quarantine=%" PRId64 " reason=\"%s\": message kept in quarantine",
-		 source, res->quarantine_id, reason);
+	log_warn("source=%s quarantine=%" PRId64 " reason=\"%s\": %s",
+		 source, res->quarantine_id, reason,
+		 r == 1 ? "already kept in quarantine" : "message kept in quarantine");
 	return 0;
 }
 

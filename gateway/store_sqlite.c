@@ -109,8 +109,13 @@ static const char *const migrations[] = {
 	" source TEXT,"
 	" reason TEXT,"
 	" raw BLOB NOT NULL,"
-	" raw_len INTEGER NOT NULL"
-	") STRICT;",
+	" raw_len INTEGER NOT NULL,"
+	/* SHA-256 of raw, so the same bytes are kept once (an import run
+	 * again, an MTA retrying); NULL when there are no bytes to keep */
+	" sha256 TEXT"
+	") STRICT;"
+	"CREATE UNIQUE INDEX quarantine_sha256 ON quarantine (sha256)"
+	" WHERE sha256 IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -142,6 +147,7 @@ enum stmt_id {
 	ST_ATT_ADD,
 	ST_BLOB_GET,
 	ST_QUAR_ADD,
+	ST_QUAR_BY_SHA,
 	ST_CASES_LIST,
 	ST_CASE_MESSAGES,
 	ST_MSG_ATTS,
@@ -202,8 +208,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" is_inline, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_BLOB_GET] = "SELECT data FROM blobs WHERE sha256 = ?1",
 	[ST_QUAR_ADD] =
-		"INSERT INTO quarantine (received_at, source, reason, raw, raw_len)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO quarantine (received_at, source, reason, raw, raw_len,"
+		" sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT (sha256) WHERE sha256 IS NOT NULL DO NOTHING",
+	[ST_QUAR_BY_SHA] = "SELECT id FROM quarantine WHERE sha256 = ?1",
 	[ST_CASES_LIST] =
 		"SELECT " CASE_COLUMNS " FROM cases c"
 		" WHERE ?1 < 0 OR c.status = ?1 ORDER BY c.number",
@@ -1143,19 +1151,42 @@ int store_quarantine_add(struct store *store, const char *source,
 			 int64_t when, int64_t *id_r, const char **error_r)
 {
 	struct binder b = { stmt_lazy(store, ST_QUAR_ADD), SQLITE_OK };
+	char sha[SHA256_HEX_LEN + 1];
+	sqlite3_stmt *stmt;
+	int rc, ret;
 
 	if (check_transaction(store, error_r) < 0)
 		return -1;
+	if (raw_len > 0)
+		sha256_hex(raw, raw_len, sha);
 	bind_int(&b, 1, when);
 	bind_text(&b, 2, source);
 	bind_text(&b, 3, reason);
 	bind_blob(&b, 4, raw, raw_len);
 	bind_int(&b, 5, (int64_t)raw_len);
+	bind_text(&b, 6, raw_len > 0 ? sha : NULL);
 	if (stmt_write(store, &b, error_r, "quarantine a message") < 0)
 		return -1;
-	if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(store->db);
-	return 0;
+	if (sqlite3_changes(store->db) > 0) {
+		if (id_r != NULL)
+			*id_r = sqlite3_last_insert_rowid(store->db);
+		return 0;
+	}
+	/* The same bytes are already kept: hand back their entry. */
+	stmt = stmt_lazy(store, ST_QUAR_BY_SHA);
+	rc = sqlite3_bind_text(stmt, 1, sha, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (id_r != NULL)
+			*id_r = sqlite3_column_int64(stmt, 0);
+		ret = 1;
+	} else {
+		ret = store_fail(store, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
+				 error_r, "cannot find a quarantined message");
+	}
+	sqlite3_reset(stmt);
+	return ret;
 }
 
 /* ---- iterators ---- */

@@ -179,6 +179,9 @@ int store_blob_get(struct store *store, struct pool *pool, const char *sha256,
 		   const void **data_r, size_t *len_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
+/* Keeps bytes that could not be filed, with the reason.  The same bytes
+ * (by SHA-256) are kept once: 1 and the existing entry's id when they
+ * already were, 0 when added, -1 on error. */
 int store_quarantine_add(struct store *store, const char *source,
 			 const char *reason, const void *raw, size_t raw_len,
 			 int64_t when, int64_t *id_r, const char **error_r)

@@ -34,6 +34,8 @@ check "arrival order across cur/ and new/ gives the same numbers as delivery" \
 "$SUPPORTGW" -c "$CONF" import "$MD" >"$WORK/sum2.txt" 2>&1
 check "a second import finds only duplicates" \
 	grep -q "^10 messages: 0 new cases, 0 appended, 0 reopened, 9 duplicates, 1 quarantined" "$WORK/sum2.txt"
+check "... and keeps the quarantined garbage once" \
+	test "$(sqlite3 "$WORK/store.db" 'select count(*) from quarantine')" -eq 1
 
 # Files in the order given; a folder that is not a Maildir is read sorted.
 CONF2=$(mkconfig files)

@@ -35,9 +35,12 @@ rc=$?
 check "import of all $total inputs exits 0 (got $rc)" test "$rc" -eq 0
 check "every input is accounted for" \
 	test "$(json "$WORK/sum.json" 'd["new"]+d["appended"]+d["reopened"]+d["duplicates"]+d["quarantined"]')" -eq "$total"
-stored=$(sqlite3 "$WORK/store.db" 'select (select count(*) from messages) + (select count(*) from quarantine)')
+stored=$(sqlite3 "$WORK/store.db" 'select count(*) from messages')
+kept=$(sqlite3 "$WORK/store.db" 'select count(*) from quarantine')
 check "stored + quarantined + duplicates = inputs" \
-	test "$((stored + $(json "$WORK/sum.json" 'd["duplicates"]')))" -eq "$total"
+	test "$((stored + $(json "$WORK/sum.json" 'd["quarantined"]+d["duplicates"]')))" -eq "$total"
+check "every quarantined input is kept (identical bytes once)" \
+	test "$kept" -ge 1 -a "$kept" -le "$(json "$WORK/sum.json" 'd["quarantined"]')"
 
 if [ -d "$REAL" ]; then
 	# Real bounces must be recognised as automatic mail.

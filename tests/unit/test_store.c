@@ -1025,6 +1025,16 @@ static void test_quarantine_add_and_list(void **state)
 					      "no From", "", 0, 200, &id2,
 					      &error), 0);
 	assert_true(id2 > id1);
+	/* the same bytes again (an import run twice, an MTA retrying): kept
+	 * once, the first entry's id handed back */
+	{
+		int64_t id3 = 0;
+
+		assert_int_equal(store_quarantine_add(f->store, "import:x", "again",
+						      raw, sizeof(raw) - 1, 300,
+						      &id3, &error), 1);
+		assert_int_equal(id3, id1);
+	}
 
 	memset(&ctx, 0, sizeof(ctx));
 	assert_int_equal(store_quarantine_list(f->store, collect_quarantine,
