@@ -326,6 +326,11 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 		return 0;
 	}
 
+	/* Tolerances applied (a lying charset read as windows-1252, a broken
+	 * address list...): in the log for the operator, and stored. */
+	for (size_t i = 0; i < msg->note_count; i++)
+		log_info("source=%s msgid=%s note: %s", source, msg->message_id,
+			 msg->notes[i]);
 	auto_reason = classify_auto(msg);
 	language = classify_language(msg->text);
 	res->auto_reason = auto_reason;

@@ -375,6 +375,38 @@ static char *pool_text(struct pool *pool, const char *data, size_t len)
 	return res;
 }
 
+/*
+ * Pool copy of iconv's output, made valid UTF-8: glibc converts some
+ * impossible input (a UCS-4 label on bytes that are not, giving code points
+ * past U+10FFFF or surrogates) into byte sequences that are not UTF-8.
+ * Found by fuzz/fuzz_header.c; every caller relies on valid UTF-8.
+ */
+static char *pool_text_valid(struct pool *pool, const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	char *res, *w;
+
+	if (utf8_valid(data, len))
+		return pool_text(pool, data, len);
+	res = pool_alloc(pool, len * REPLACEMENT_LEN + 1);
+	w = res;
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] == 0 ? 0 : s[i] < 0x80 ? 1 : utf8_seq(s, i, len);
+
+		if (n == 0) {
+			memcpy(w, REPLACEMENT, REPLACEMENT_LEN);
+			w += REPLACEMENT_LEN;
+			i++;
+		} else {
+			memcpy(w, s + i, n);
+			w += n;
+			i += n;
+		}
+	}
+	*w = '\0';
+	return res;
+}
+
 static void set_note(struct pool *pool, const char **note_r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -497,7 +529,7 @@ char *charset_to_utf8(struct pool *pool, const char *charset,
 		free(out.data);
 		return pool_text(pool, data, len);
 	}
-	res = pool_text(pool, out.data != NULL ? out.data : "", out.len);
+	res = pool_text_valid(pool, out.data != NULL ? out.data : "", out.len);
 	free(out.data);
 	return res;
 }

@@ -323,6 +323,20 @@ static void test_header_hostile_input_is_linear(void **state)
 	test_free(s);
 }
 
+/* Regression (fuzz_header): iconv turns bytes falsely labelled UCS-4 into
+ * code points past U+10FFFF and surrogates, which are not UTF-8. */
+static void test_body_impossible_code_points_are_replaced(void **state)
+{
+	static const char ucs4[] = "\x00\x00\xd8\x00" "\x7f\xff\xff\xff"
+				   "\x00\x00\x00\x41";
+	const char *note = NULL;
+	const char *out = charset_to_utf8(*state, "ucs-4", ucs4, sizeof(ucs4) - 1, &note);
+
+	assert_non_null(out);
+	assert_true(utf8_valid(out, strlen(out)));
+	assert_non_null(strchr(out, 'A'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_q_word_ending_in_equals_x, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_controls_become_spaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_hostile_input_is_linear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_impossible_code_points_are_replaced, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
