@@ -694,10 +694,31 @@ static int store_setup(struct store *store, const char *path, bool memory)
 		 * copied, the WAL never restarting (measured: 20 MB re-read per
 		 * message after 300 messages).
 		 */
-		/* Persistent in the file; a no-op once the database is WAL. */
-		if (pragma_get(store, "PRAGMA journal_mode = WAL", NULL, mode,
+		/*
+		 * Persistent in the file, so usually already set.  Setting it
+		 * needs an exclusive lock that SQLite does not wait for (the
+		 * busy handler is not used), so processes racing to open a new
+		 * store retry here instead of failing: found by four
+		 * concurrent `deliver` loops on a fresh store.
+		 */
+		if (pragma_get(store, "PRAGMA journal_mode", NULL, mode,
 			       sizeof(mode)) < 0)
 			return -1;
+		for (int waited = 0; strcmp(mode, "wal") != 0; waited += 10) {
+			int rc = sqlite3_exec(store->db, "PRAGMA journal_mode = WAL",
+					      NULL, NULL, NULL);
+
+			if (rc == SQLITE_OK) {
+				if (pragma_get(store, "PRAGMA journal_mode", NULL,
+					       mode, sizeof(mode)) < 0)
+					return -1;
+				break;
+			}
+			if ((rc & 0xff) != SQLITE_BUSY || waited >= STORE_BUSY_TIMEOUT_MS)
+				return store_fail(store, rc, NULL,
+						  "cannot switch %s to WAL mode", path);
+			sqlite3_sleep(10);
+		}
 		if (strcmp(mode, "wal") != 0) {
 			log_warn("store: %s: journal mode is %s, not wal "
 				 "(file system without shared memory?)",
