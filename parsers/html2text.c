@@ -296,6 +296,18 @@ static void link_end(struct h2t *h, xmlNode *n)
 }
 
 /* Returns whether to descend into the element's children. */
+/* What a block element owes the text on both of its edges: a line break
+ * (div, li, tr), a blank line (p, h1, table) or a space (td, th). */
+static void block_edge(struct h2t *h, enum elem_kind kind)
+{
+	if (kind == ELEM_LINE)
+		want_lines(h, 1);
+	else if (kind == ELEM_PARAGRAPH)
+		want_lines(h, 2);
+	else if (kind == ELEM_CELL)
+		h->want_space = true;
+}
+
 static bool enter(struct h2t *h, xmlNode *n)
 {
 	switch (n->type) {
@@ -313,13 +325,9 @@ static bool enter(struct h2t *h, xmlNode *n)
 	case ELEM_SKIP:
 		return false;
 	case ELEM_LINE:
-		want_lines(h, 1);
-		break;
 	case ELEM_PARAGRAPH:
-		want_lines(h, 2);
-		break;
 	case ELEM_CELL:
-		h->want_space = true;
+		block_edge(h, elem_kind(n));
 		break;
 	case ELEM_BR:
 		/* A forced break: "a<br>b" is two lines, "<br><br>" a blank
@@ -348,13 +356,9 @@ static void leave(struct h2t *h, xmlNode *n)
 		return;
 	switch (elem_kind(n)) {
 	case ELEM_LINE:
-		want_lines(h, 1);
-		break;
 	case ELEM_PARAGRAPH:
-		want_lines(h, 2);
-		break;
 	case ELEM_CELL:
-		h->want_space = true;
+		block_edge(h, elem_kind(n));
 		break;
 	case ELEM_PRE:
 		h->pre--;
