@@ -1,5 +1,7 @@
 /*
  * message.c - RFC 5322 / MIME message parser; see include/message.h.
+ * The address, date and Message-ID fields are read in message_fields.c
+ * (shared definitions in message_private.h).
  *
  * Shape: the header block is split into fields here (a field is a line
  * "name:" plus its continuation lines, which needs no grammar), and each
@@ -32,6 +34,7 @@
 
 #include "charset.h"
 #include "html2text.h"
+#include "message_private.h"
 #include "pool.h"
 #include "util.h"
 
@@ -42,78 +45,9 @@ const struct message_limits message_default_limits = {
 	.max_text_bytes = 4 * 1024 * 1024,
 };
 
-#define MAX_NOTES 64
-#define MAX_PARAMS 64           /* parameters kept per MIME field */
-#define MAX_RFC2231_SECTIONS 64 /* continuations "name*0" .. "name*63" */
-#define MAX_REFERENCES 1000
-#define MAX_DEPTH_CEILING 256   /* whatever the caller asks, the C stack */
-#define MAX_FILENAME 255        /* bytes of a name made from a Subject */
-
-enum disposition {
-	DISP_NONE,
-	DISP_INLINE,
-	DISP_ATTACHMENT,
-};
-
-struct raw_field {
-	const char *name;
-	size_t name_len;
-	const char *value;      /* raw, folded, not including the line end */
-	size_t value_len;
-};
-
-struct param {
-	char *name;             /* lower-case */
-	char *value;            /* unquoted, not yet decoded */
-};
-
-struct params {
-	struct param v[MAX_PARAMS];
-	size_t n;
-};
-
-/* The Content-* fields of one entity, raw. */
-struct mime_fields {
-	struct raw_field type, encoding, disposition;
-	bool has_type, has_encoding, has_disposition, has_id;
-	bool has_subject;       /* for the Subject of an enclosed message */
-	struct raw_field subject;
-};
-
-/* What a leaf part is, with its body still encoded. */
-struct leaf {
-	const char *ctype;
-	const char *charset;
-	const char *filename;
-	enum disposition disposition;
-	int encoding;
-	bool has_id;
-	bool in_alternative;
-	const char *body;
-	size_t body_len;
-};
-
-struct parser {
-	struct pool *pool;
-	struct message_limits limits;
-	struct message *msg;
-	size_t notes_alloc;
-	struct leaf *leaves;
-	size_t leaf_count, leaf_alloc;
-	unsigned parts;
-};
-
-struct addr_vec {
-	struct msg_address *v;
-	size_t n, alloc;
-};
-
 /* ---- notes ------------------------------------------------------------ */
 
-static void add_note(struct parser *ps, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add_note(struct parser *ps, const char *fmt, ...)
+void message_note(struct parser *ps, const char *fmt, ...)
 {
 	struct message *msg = ps->msg;
 	char note[256];
@@ -140,28 +74,23 @@ static void add_note(struct parser *ps, const char *fmt, ...)
 }
 
 /* A field name fit for a note: header names only, never content. */
-static const char *note_name(struct parser *ps, const struct raw_field *f)
+const char *message_note_name(struct parser *ps, const struct raw_field *f)
 {
 	return pool_strndup(ps->pool, f->name, f->name_len > 40 ? 40 : f->name_len);
 }
 
 /* ---- small string helpers --------------------------------------------- */
 
-static bool is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* A field value on one line (CR and LF become spaces) and trimmed: the
  * form libetpan's field parsers get, whatever the line ends were. */
-static char *unfold(struct parser *ps, const char *v, size_t len, size_t *len_r)
+char *message_unfold(struct parser *ps, const char *v, size_t len, size_t *len_r)
 {
 	size_t b = 0, e = len;
 	char *s;
 
-	while (b < e && (is_wsp(v[b]) || v[b] == '\r' || v[b] == '\n'))
+	while (b < e && (message_is_wsp(v[b]) || v[b] == '\r' || v[b] == '\n'))
 		b++;
-	while (e > b && (is_wsp(v[e - 1]) || v[e - 1] == '\r' || v[e - 1] == '\n'))
+	while (e > b && (message_is_wsp(v[e - 1]) || v[e - 1] == '\r' || v[e - 1] == '\n'))
 		e--;
 	s = pool_strndup(ps->pool, v + b, e - b);
 	for (size_t i = 0; i < e - b; i++)
@@ -171,14 +100,14 @@ static char *unfold(struct parser *ps, const char *v, size_t len, size_t *len_r)
 	return s;
 }
 
-static char *decode_header(struct parser *ps, const struct raw_field *f,
+char *message_decode_header(struct parser *ps, const struct raw_field *f,
 			   const char *v, size_t len)
 {
 	const char *note = NULL;
 	char *res = charset_decode_header(ps->pool, v, len, &note);
 
 	if (note != NULL)
-		add_note(ps, "%s: %s", note_name(ps, f), note);
+		message_note(ps, "%s: %s", message_note_name(ps, f), note);
 	return res;
 }
 
@@ -200,7 +129,7 @@ static size_t field_name_len(const char *p, const char *end, size_t *colon_r)
 	while (p + n < end && is_name_char((unsigned char)p[n]))
 		n++;
 	k = n;
-	while (p + k < end && is_wsp(p[k]))
+	while (p + k < end && message_is_wsp(p[k]))
 		k++;
 	if (n == 0 || p + k >= end || p[k] != ':')
 		return 0;
@@ -240,7 +169,7 @@ static size_t header_scan(struct parser *ps, const char *data, size_t len,
 			*hdr_len_r = pos;
 			return next;
 		}
-		if (is_wsp(data[pos])) {
+		if (message_is_wsp(data[pos])) {
 			if (open)
 				f.value_len = (size_t)(data + content_end - f.value);
 			pos = next;
@@ -330,18 +259,18 @@ static void params_salvage(struct parser *ps, const char *s, size_t len,
 	while (i < len) {
 		size_t nb, ne, vb, ve;
 
-		while (i < len && (is_wsp(s[i]) || s[i] == ';'))
+		while (i < len && (message_is_wsp(s[i]) || s[i] == ';'))
 			i++;
 		nb = i;
 		while (i < len && s[i] != '=' && s[i] != ';')
 			i++;
 		ne = i;
-		while (ne > nb && is_wsp(s[ne - 1]))
+		while (ne > nb && message_is_wsp(s[ne - 1]))
 			ne--;
 		if (i >= len || s[i] != '=')
 			continue;
 		i++;
-		while (i < len && is_wsp(s[i]))
+		while (i < len && message_is_wsp(s[i]))
 			i++;
 		if (i < len && s[i] == '"') {
 			char *v = pool_alloc(ps->pool, len - i + 1);
@@ -361,18 +290,10 @@ static void params_salvage(struct parser *ps, const char *s, size_t len,
 		while (i < len && s[i] != ';')
 			i++;
 		ve = i;
-		while (ve > vb && is_wsp(s[ve - 1]))
+		while (ve > vb && message_is_wsp(s[ve - 1]))
 			ve--;
 		params_add(ps, pp, s + nb, ne - nb, s + vb, ve - vb);
 	}
-}
-
-/* Only blanks, semicolons and comments left after libetpan's parse? */
-static bool rest_is_empty(const char *s, size_t idx, size_t len)
-{
-	while (idx < len && (is_wsp(s[idx]) || s[idx] == ';'))
-		idx++;
-	return idx >= len || s[idx] == '(';
 }
 
 static const char *param_raw(const struct params *pp, const char *name)
@@ -459,7 +380,7 @@ static const char *param_get(struct parser *ps, const struct params *pp,
 			return NULL;
 		res = charset_decode_header(ps->pool, plain, strlen(plain), &note);
 		if (note != NULL)
-			add_note(ps, "parameter %s: %s", name, note);
+			message_note(ps, "parameter %s: %s", name, note);
 		return res;
 	}
 	for (size_t i = 0; i < MAX_RFC2231_SECTIONS && sect[i] != NULL; i++)
@@ -489,7 +410,7 @@ static const char *param_get(struct parser *ps, const struct params *pp,
 	else
 		res = charset_decode_header(ps->pool, bytes, n, &note);
 	if (note != NULL)
-		add_note(ps, "parameter %s: %s", name, note);
+		message_note(ps, "parameter %s: %s", name, note);
 	return res;
 }
 
@@ -561,7 +482,7 @@ static const char *parse_content_type(struct parser *ps,
 	struct mailmime_content *content = NULL;
 	const char *type, *ct = NULL;
 	size_t len, idx = 0, pstart;
-	char *v = unfold(ps, f->value, f->value_len, &len);
+	char *v = message_unfold(ps, f->value, f->value_len, &len);
 
 	pp->n = 0;
 	pstart = params_start(v, len);
@@ -584,22 +505,22 @@ static const char *parse_content_type(struct parser *ps,
 				   p->pa_value, strlen(p->pa_value));
 		}
 		mailmime_content_free(content);
-		if (!rest_is_empty(v, idx, len)) {
+		if (!message_rest_is_empty(v, idx, len)) {
 			params_salvage(ps, v + pstart, len - pstart, pp);
-			add_note(ps, "%s: broken parameters read leniently",
-				 note_name(ps, f));
+			message_note(ps, "%s: broken parameters read leniently",
+				 message_note_name(ps, f));
 		}
 	} else {
 		size_t e = pstart;
 
-		while (e > 0 && is_wsp(v[e - 1]))
+		while (e > 0 && message_is_wsp(v[e - 1]))
 			e--;
 		ct = str_lower(pool_strndup(ps->pool, v, e));
 		params_salvage(ps, v + pstart, len - pstart, pp);
-		add_note(ps, "%s: unparsable, read leniently", note_name(ps, f));
+		message_note(ps, "%s: unparsable, read leniently", message_note_name(ps, f));
 	}
 	if (ct != NULL && !ctype_valid(ct)) {
-		add_note(ps, "%s: invalid media type ignored", note_name(ps, f));
+		message_note(ps, "%s: invalid media type ignored", message_note_name(ps, f));
 		ct = NULL;
 	}
 	return ct;
@@ -612,7 +533,7 @@ static enum disposition parse_disposition(struct parser *ps,
 	struct mailmime_disposition *d = NULL;
 	enum disposition res = DISP_NONE;
 	size_t len, idx = 0, pstart;
-	char *v = unfold(ps, f->value, f->value_len, &len);
+	char *v = message_unfold(ps, f->value, f->value_len, &len);
 
 	pp->n = 0;
 	pstart = params_start(v, len);
@@ -635,10 +556,10 @@ static enum disposition parse_disposition(struct parser *ps,
 					   strlen(p->pa_data.pa_parameter->pa_value));
 		}
 		mailmime_disposition_free(d);
-		if (!rest_is_empty(v, idx, len)) {
+		if (!message_rest_is_empty(v, idx, len)) {
 			params_salvage(ps, v + pstart, len - pstart, pp);
-			add_note(ps, "%s: broken parameters read leniently",
-				 note_name(ps, f));
+			message_note(ps, "%s: broken parameters read leniently",
+				 message_note_name(ps, f));
 		}
 		return res;
 	}
@@ -648,7 +569,7 @@ static enum disposition parse_disposition(struct parser *ps,
 	else if (strncasecmp(v, "attachment", 10) == 0)
 		res = DISP_ATTACHMENT;
 	params_salvage(ps, pstart < len ? v + pstart : v, pstart < len ? len - pstart : len, pp);
-	add_note(ps, "%s: unparsable, read leniently", note_name(ps, f));
+	message_note(ps, "%s: unparsable, read leniently", message_note_name(ps, f));
 	return res;
 }
 
@@ -656,7 +577,7 @@ static int parse_encoding(struct parser *ps, const struct raw_field *f)
 {
 	struct mailmime_mechanism *m = NULL;
 	size_t len, idx = 0;
-	char *v = unfold(ps, f->value, f->value_len, &len);
+	char *v = message_unfold(ps, f->value, f->value_len, &len);
 	int enc = MAILMIME_MECHANISM_8BIT;
 
 	if (mailmime_encoding_parse(v, len, &idx, &m) == MAILIMF_NO_ERROR) {
@@ -665,8 +586,8 @@ static int parse_encoding(struct parser *ps, const struct raw_field *f)
 	}
 	if (enc == MAILMIME_MECHANISM_TOKEN || enc == MAILMIME_MECHANISM_ERROR) {
 		/* "8-bit", "7-bit", "none": read as it is. */
-		add_note(ps, "%s: unknown encoding, body taken as it is",
-			 note_name(ps, f));
+		message_note(ps, "%s: unknown encoding, body taken as it is",
+			 message_note_name(ps, f));
 		enc = MAILMIME_MECHANISM_8BIT;
 	}
 	return enc;
@@ -699,7 +620,7 @@ static void decode_body(struct parser *ps, const struct leaf *lf,
 	}
 	if (mailmime_part_parse(body, len, &idx, lf->encoding,
 				&res, &rlen) != MAILIMF_NO_ERROR) {
-		add_note(ps, "undecodable part body taken as it is");
+		message_note(ps, "undecodable part body taken as it is");
 		return;
 	}
 	*data_r = pool_memdup(ps->pool, res, rlen);
@@ -788,7 +709,7 @@ static int delimiter_kind(const char *p, const char *end, const char *b, size_t 
 	q = p + 2 + blen;
 	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
 		return 2;
-	while (q < end && (is_wsp(*q) || *q == '\r'))
+	while (q < end && (message_is_wsp(*q) || *q == '\r'))
 		q++;
 	return q == end || *q == '\n' ? 1 : 0;
 }
@@ -803,7 +724,7 @@ static bool walk_part(struct parser *ps, const char *p, size_t len,
 	bool nonfield, truncated;
 
 	if (ps->parts >= ps->limits.max_parts) {
-		add_note(ps, "more than %u MIME parts: the rest ignored",
+		message_note(ps, "more than %u MIME parts: the rest ignored",
 			 ps->limits.max_parts);
 		return false;
 	}
@@ -811,9 +732,9 @@ static bool walk_part(struct parser *ps, const char *p, size_t len,
 	body = header_scan(ps, p, len, mime_field_cb, &mf, &hdr_len, &nonfield,
 			   &truncated);
 	if (nonfield && hdr_len > 0)
-		add_note(ps, "MIME part header ended by a line that is not a field");
+		message_note(ps, "MIME part header ended by a line that is not a field");
 	if (truncated)
-		add_note(ps, "MIME part header longer than %zu bytes cut",
+		message_note(ps, "MIME part header longer than %zu bytes cut",
 			 ps->limits.max_header_bytes);
 	entity_read(ps, &mf, default_type, &e);
 	walk(ps, &e, p + body, len - body, depth, in_alternative);
@@ -832,12 +753,12 @@ static void walk_multipart(struct parser *ps, const struct entity *e,
 	bool closed = false;
 
 	if (boundary == NULL || boundary[0] == '\0') {
-		add_note(ps, "multipart without boundary read as text");
+		message_note(ps, "multipart without boundary read as text");
 		add_leaf(ps, e, "text/plain", body, len, false);
 		return;
 	}
 	if (depth >= ps->limits.max_depth) {
-		add_note(ps, "MIME parts nested deeper than %u levels ignored",
+		message_note(ps, "MIME parts nested deeper than %u levels ignored",
 			 ps->limits.max_depth);
 		return;
 	}
@@ -869,12 +790,12 @@ static void walk_multipart(struct parser *ps, const struct entity *e,
 	}
 	if (part == NULL) {
 		/* A "multipart" whose body has no boundary line at all. */
-		add_note(ps, "multipart without any boundary line read as text");
+		message_note(ps, "multipart without any boundary line read as text");
 		add_leaf(ps, e, "text/plain", body, len, false);
 		return;
 	}
 	if (!closed) {
-		add_note(ps, "multipart without closing boundary");
+		message_note(ps, "multipart without closing boundary");
 		(void)walk_part(ps, part, (size_t)(end - part), child_type,
 				depth + 1, alternative);
 	}
@@ -884,7 +805,7 @@ static void walk(struct parser *ps, const struct entity *e, const char *body,
 		 size_t len, unsigned depth, bool in_alternative)
 {
 	if (ps->parts >= ps->limits.max_parts) {
-		add_note(ps, "more than %u MIME parts: the rest ignored",
+		message_note(ps, "more than %u MIME parts: the rest ignored",
 			 ps->limits.max_parts);
 		return;
 	}
@@ -946,24 +867,24 @@ static char *leaf_text(struct parser *ps, const struct leaf *lf, bool html)
 	decode_body(ps, lf, &data, &len);
 	text = charset_to_utf8(ps->pool, lf->charset, data, len, &note);
 	if (note != NULL)
-		add_note(ps, "body: %s", note);
+		message_note(ps, "body: %s", note);
 	len = normalise_newlines(text, strlen(text));
 	if (html) {
 		/* Markup is mostly not text: parse at most twice the text
 		 * kept, so a 50 MB page cannot take seconds. */
 		if (max <= SIZE_MAX / 2 && len > max * 2) {
 			len = utf8_cut(text, len, max * 2);
-			add_note(ps, "HTML body longer than %zu bytes cut", max * 2);
+			message_note(ps, "HTML body longer than %zu bytes cut", max * 2);
 		}
 		text = html_to_text(ps->pool, text, len, max);
 		len = strlen(text);
 		if (len + 16 >= max)
-			add_note(ps, "body text longer than %zu bytes cut", max);
+			message_note(ps, "body text longer than %zu bytes cut", max);
 		return text;
 	}
 	if (len > max) {
 		text[utf8_cut(text, len, max)] = '\0';
-		add_note(ps, "body text longer than %zu bytes cut", max);
+		message_note(ps, "body text longer than %zu bytes cut", max);
 	}
 	return text;
 }
@@ -971,7 +892,7 @@ static char *leaf_text(struct parser *ps, const struct leaf *lf, bool html)
 static bool blank(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (!is_wsp(*s) && *s != '\n')
+		if (!message_is_wsp(*s) && *s != '\n')
 			return false;
 	return true;
 }
@@ -990,7 +911,7 @@ static bool line_is_blank(const char *p, const char *end, const char **next_r)
 {
 	const char *q = p;
 
-	while (q < end && (is_wsp(*q) || *q == '\r'))
+	while (q < end && (message_is_wsp(*q) || *q == '\r'))
 		q++;
 	if (q < end && *q != '\n')
 		return false;
@@ -1095,394 +1016,6 @@ static void finish_parts(struct parser *ps)
 	}
 }
 
-/* ---- addresses -------------------------------------------------------- */
-
-static void addr_push(struct parser *ps, struct addr_vec *av, const char *name,
-		      const char *addr, size_t addr_len)
-{
-	if (av->n == av->alloc) {
-		size_t n = av->alloc ? av->alloc * 2 : 4;
-
-		av->v = pool_realloc(ps->pool, av->v, av->alloc * sizeof(*av->v),
-				     n * sizeof(*av->v));
-		av->alloc = n;
-	}
-	av->v[av->n].name = name;
-	av->v[av->n].addr = str_lower(pool_strndup(ps->pool, addr, addr_len));
-	av->n++;
-}
-
-static void push_mailbox(struct parser *ps, struct addr_vec *av,
-			 const struct mailimf_mailbox *mb)
-{
-	const char *name = "";
-
-	if (mb->mb_display_name != NULL) {
-		char *dec = charset_decode_header(ps->pool, mb->mb_display_name,
-						  strlen(mb->mb_display_name), NULL);
-		size_t n = strlen(dec);
-
-		/* libetpan keeps the quotes around an encoded word
-		 * ("=?utf-8?q?...?=" <a@b>) for its own decoder. */
-		if (n >= 2 && dec[0] == '"' && dec[n - 1] == '"') {
-			dec[n - 1] = '\0';
-			dec++;
-		}
-		name = dec;
-	}
-	addr_push(ps, av, name, mb->mb_addr_spec, strlen(mb->mb_addr_spec));
-}
-
-/* Would a person recognise this addr-spec?  libetpan accepts some
- * garbage ("broken<a@b" from "broken <a@b"). */
-static bool addr_sane(const char *a)
-{
-	const char *p = a;
-
-	if (a == NULL || a[0] == '\0')
-		return false;
-	if (a[0] == '"') {
-		/* A quoted local part: "john doe"@example.com */
-		const char *q = strchr(a + 1, '"');
-
-		if (q == NULL || q[1] != '@')
-			return false;
-		p = q + 1;
-	}
-	for (; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || strchr("<>(),;\\\"", *p) != NULL)
-			return false;
-	/* libetpan reads "nobody at all" as the local address
-	 * "nobodyatall": without a domain, let the scan judge. */
-	return strchr(a, '@') != NULL;
-}
-
-static bool list_sane(const struct mailimf_address_list *al)
-{
-	for (clistiter *it = clist_begin(al->ad_list); it != NULL; it = clist_next(it)) {
-		const struct mailimf_address *ad = clist_content(it);
-
-		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-			if (!addr_sane(ad->ad_data.ad_mailbox->mb_addr_spec))
-				return false;
-		} else if (ad->ad_data.ad_group->grp_mb_list != NULL) {
-			clist *l = ad->ad_data.ad_group->grp_mb_list->mb_list;
-
-			for (clistiter *g = clist_begin(l); g != NULL; g = clist_next(g)) {
-				const struct mailimf_mailbox *mb = clist_content(g);
-
-				if (!addr_sane(mb->mb_addr_spec))
-					return false;
-			}
-		}
-	}
-	return true;
-}
-
-static bool is_local_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c >= 0x80 ||
-	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
-}
-
-static bool is_domain_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c >= 0x80 || c == '-' || c == '.' ||
-	       c == '_' || c == '[' || c == ']';
-}
-
-/* The tolerant scan for text libetpan could not read: every "x@y" is an
- * address; the text before it (without quotes and brackets) its name. */
-static void salvage_addresses(struct parser *ps, struct addr_vec *av,
-			      const char *s, size_t len)
-{
-	size_t seg = 0, before = av->n, b = 0, e = len;
-
-	for (size_t i = 0; i < len; i++) {
-		size_t l = i, r = i + 1, nb, ne;
-		char *name;
-
-		if (s[i] != '@')
-			continue;
-		while (l > seg && is_local_char((unsigned char)s[l - 1]))
-			l--;
-		while (r < len && is_domain_char((unsigned char)s[r]))
-			r++;
-		while (r > i + 1 && s[r - 1] == '.')
-			r--;
-		if (l == i || r == i + 1)
-			continue;
-		nb = seg;
-		ne = l;
-		while (nb < ne && s[nb] != '\0' && strchr(" \t,\"<>()", s[nb]) != NULL)
-			nb++;
-		while (ne > nb && s[ne - 1] != '\0' && strchr(" \t,\"<>()", s[ne - 1]) != NULL)
-			ne--;
-		name = charset_decode_header(ps->pool, s + nb, ne - nb, NULL);
-		addr_push(ps, av, name, s + l, r - l);
-		seg = r;
-		while (seg < len && (s[seg] == '>' || s[seg] == ')' || is_wsp(s[seg])))
-			seg++;
-		i = r;
-	}
-	if (av->n > before)
-		return;
-	/* A lone local name ("MAILER-DAEMON", "<root>") is an address too. */
-	while (b < e && (is_wsp(s[b]) || s[b] == '<'))
-		b++;
-	while (e > b && (is_wsp(s[e - 1]) || s[e - 1] == '>'))
-		e--;
-	for (size_t i = b; i < e; i++)
-		if (!is_local_char((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
-			return;
-	if (e > b)
-		addr_push(ps, av, "", s + b, e - b);
-}
-
-static size_t skip_to_comma(const char *s, size_t i, size_t len)
-{
-	bool quoted = false;
-
-	for (; i < len; i++) {
-		if (s[i] == '"')
-			quoted = !quoted;
-		else if (s[i] == ',' && !quoted)
-			return i;
-	}
-	return len;
-}
-
-/* An address list field into av: libetpan first, piece by piece; what it
- * cannot read, or reads into nonsense, goes through salvage_addresses(). */
-static void parse_addresses(struct parser *ps, const struct raw_field *f,
-			    struct addr_vec *av)
-{
-	size_t len, idx = 0;
-	char *v = unfold(ps, f->value, f->value_len, &len);
-	bool broken = false;
-
-	while (idx < len) {
-		struct mailimf_address_list *al = NULL;
-		size_t start;
-
-		while (idx < len && (is_wsp(v[idx]) || v[idx] == ','))
-			idx++;
-		if (idx >= len)
-			break;
-		start = idx;
-		if (mailimf_address_list_parse(v, len, &idx, &al) != MAILIMF_NO_ERROR ||
-		    idx <= start) {
-			if (al != NULL)
-				mailimf_address_list_free(al);
-			idx = skip_to_comma(v, start + 1, len);
-			salvage_addresses(ps, av, v + start, idx - start);
-			broken = true;
-			continue;
-		}
-		if (!list_sane(al)) {
-			mailimf_address_list_free(al);
-			salvage_addresses(ps, av, v + start, idx - start);
-			broken = true;
-		} else {
-			for (clistiter *it = clist_begin(al->ad_list); it != NULL;
-			     it = clist_next(it)) {
-				const struct mailimf_address *ad = clist_content(it);
-
-				if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
-					push_mailbox(ps, av, ad->ad_data.ad_mailbox);
-				} else if (ad->ad_data.ad_group->grp_mb_list != NULL) {
-					clist *l = ad->ad_data.ad_group->grp_mb_list->mb_list;
-
-					for (clistiter *g = clist_begin(l); g != NULL;
-					     g = clist_next(g))
-						push_mailbox(ps, av, clist_content(g));
-				}
-			}
-			mailimf_address_list_free(al);
-		}
-		while (idx < len && is_wsp(v[idx]))
-			idx++;
-		if (idx < len && v[idx] == '(') {
-			/* "user@host (Real Name)": the old comment form. */
-			size_t e = idx + 1, depth = 1;
-
-			while (e < len && depth > 0) {
-				depth += v[e] == '(';
-				depth -= v[e] == ')';
-				e++;
-			}
-			if (av->n > 0 && av->v[av->n - 1].name[0] == '\0')
-				av->v[av->n - 1].name = charset_decode_header(ps->pool,
-					v + idx + 1, e - idx - 1 - (depth == 0), NULL);
-			idx = e;
-		}
-		if (idx < len && v[idx] != ',') {
-			size_t e = skip_to_comma(v, idx, len);
-
-			salvage_addresses(ps, av, v + idx, e - idx);
-			broken = true;
-			idx = e;
-		}
-	}
-	if (broken)
-		add_note(ps, "%s: broken address list read leniently", note_name(ps, f));
-}
-
-static const char *first_address(struct parser *ps, const struct raw_field *f)
-{
-	struct addr_vec av = { NULL, 0, 0 };
-
-	parse_addresses(ps, f, &av);
-	return av.n > 0 ? av.v[0].addr : NULL;
-}
-
-/* ---- date and message ids --------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool parse_date(struct parser *ps, const struct raw_field *f, int64_t *t)
-{
-	struct mailimf_date_time *dt = NULL;
-	size_t len, idx = 0;
-	char *v = unfold(ps, f->value, f->value_len, &len);
-	int year, zone, zh, zm;
-	bool ok;
-
-	if (mailimf_date_time_parse(v, len, &idx, &dt) != MAILIMF_NO_ERROR)
-		return false;
-	year = dt->dt_year;
-	/* RFC 5322 4.3: two-digit years are 19xx from 50, 20xx below. */
-	if (year < 50)
-		year += 2000;
-	else if (year < 1000)
-		year += 1900;
-	zone = dt->dt_zone < 0 ? -dt->dt_zone : dt->dt_zone;
-	zh = zone / 100;
-	zm = zone % 100;
-	ok = dt->dt_month >= 1 && dt->dt_month <= 12 && dt->dt_day >= 1 &&
-	     dt->dt_day <= 31 && dt->dt_hour >= 0 && dt->dt_hour <= 23 &&
-	     dt->dt_min >= 0 && dt->dt_min <= 59 && dt->dt_sec >= 0 &&
-	     dt->dt_sec <= 60 && year <= 9999 && zh <= 23 && zm <= 59;
-	if (ok) {
-		int64_t off = (int64_t)zh * 3600 + zm * 60;
-
-		*t = days_from_civil(year, dt->dt_month, dt->dt_day) * 86400 +
-		     dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec -
-		     (dt->dt_zone < 0 ? -off : off);
-	}
-	mailimf_date_time_free(dt);
-	return ok;
-}
-
-/* Every "<...>" in s, brackets removed: the lenient reading of broken
- * References and In-Reply-To fields. */
-static size_t scan_ids(struct parser *ps, const char *s, size_t len,
-		       const char ***ids_r, size_t max)
-{
-	const char **ids = NULL;
-	size_t n = 0, alloc = 0;
-
-	for (size_t i = 0; i < len && n < max; i++) {
-		const char *gt;
-		size_t b, e;
-
-		if (s[i] != '<' || (gt = memchr(s + i, '>', len - i)) == NULL)
-			continue;
-		b = i + 1;
-		e = (size_t)(gt - s);
-		while (b < e && is_wsp(s[b]))
-			b++;
-		while (e > b && is_wsp(s[e - 1]))
-			e--;
-		if (e > b) {
-			if (n == alloc) {
-				size_t na = alloc ? alloc * 2 : 8;
-
-				ids = pool_realloc(ps->pool, ids, alloc * sizeof(*ids),
-						   na * sizeof(*ids));
-				alloc = na;
-			}
-			ids[n++] = pool_strndup(ps->pool, s + b, e - b);
-		}
-		i = (size_t)(gt - s);
-	}
-	*ids_r = ids;
-	return n;
-}
-
-/* Message-ids of a field: mailimf_msg_id_list_parse, or the scan when it
- * fails or leaves text unread. */
-static size_t parse_ids(struct parser *ps, const struct raw_field *f,
-			const char ***ids_r, size_t max)
-{
-	clist *list = NULL;
-	size_t len, idx = 0, n = 0;
-	char *v = unfold(ps, f->value, f->value_len, &len);
-	const char **ids;
-	bool complete;
-
-	if (mailimf_msg_id_list_parse(v, len, &idx, &list) != MAILIMF_NO_ERROR)
-		return scan_ids(ps, v, len, ids_r, max);
-	complete = rest_is_empty(v, idx, len);
-	ids = pool_alloc(ps->pool, (clist_count(list) + 1) * sizeof(*ids));
-	for (clistiter *it = clist_begin(list); it != NULL; it = clist_next(it)) {
-		char *id = clist_content(it);
-
-		if (complete && n < max)
-			ids[n++] = pool_strdup(ps->pool, id);
-		mailimf_msg_id_free(id);
-	}
-	clist_free(list);
-	if (!complete)
-		return scan_ids(ps, v, len, ids_r, max);
-	*ids_r = ids;
-	return n;
-}
-
-static void parse_message_id(struct parser *ps, const struct raw_field *f)
-{
-	struct message *msg = ps->msg;
-	size_t len, idx = 0;
-	char *v = unfold(ps, f->value, f->value_len, &len);
-	char *id = NULL;
-
-	if (mailimf_msg_id_parse(v, len, &idx, &id) == MAILIMF_NO_ERROR) {
-		if (id[0] != '\0')
-			msg->message_id = pool_strdup(ps->pool, id);
-		mailimf_msg_id_free(id);
-		if (msg->message_id != NULL)
-			return;
-	}
-	/* "Message-ID: 000000B9" (Lotus Notes) and other bracketless ids:
-	 * the first word, brackets removed. */
-	{
-		size_t b = 0, e;
-
-		while (b < len && (is_wsp(v[b]) || v[b] == '<'))
-			b++;
-		e = b;
-		while (e < len && !is_wsp(v[e]) && v[e] != '>')
-			e++;
-		if (e > b) {
-			msg->message_id = pool_strndup(ps->pool, v + b, e - b);
-			add_note(ps, "Message-ID: malformed, read leniently");
-		}
-	}
-}
-
 /* ---- top-level header ------------------------------------------------- */
 
 struct top {
@@ -1519,7 +1052,7 @@ static void process_headers(struct parser *ps, const struct top *t,
 		struct msg_header *h = &msg->headers[msg->header_count++];
 
 		h->name = pool_strndup(ps->pool, f->name, f->name_len);
-		h->value = decode_header(ps, f, f->value, f->value_len);
+		h->value = message_decode_header(ps, f, f->value, f->value_len);
 		mime_field_cb(ps, mf, f);
 		switch (f->name[0] | 0x20) {
 		case 'f':
@@ -1528,11 +1061,11 @@ static void process_headers(struct parser *ps, const struct top *t,
 			break;
 		case 't':
 			if (name_is(f, "to"))
-				parse_addresses(ps, f, &to);
+				message_parse_addresses(ps, f, &to);
 			break;
 		case 'c':
 			if (name_is(f, "cc"))
-				parse_addresses(ps, f, &cc);
+				message_parse_addresses(ps, f, &cc);
 			break;
 		case 'd':
 			if (date == NULL && name_is(f, "date"))
@@ -1572,55 +1105,55 @@ static void process_headers(struct parser *ps, const struct top *t,
 	if (from != NULL) {
 		struct addr_vec av = { NULL, 0, 0 };
 
-		parse_addresses(ps, from, &av);
+		message_parse_addresses(ps, from, &av);
 		if (av.n > 0)
 			msg->from = av.v[0];
 		else
-			add_note(ps, "From: no address found");
+			message_note(ps, "From: no address found");
 	}
 	msg->to = to.v;
 	msg->to_count = to.n;
 	msg->cc = cc.v;
 	msg->cc_count = cc.n;
 	if (reply_to != NULL)
-		msg->reply_to = first_address(ps, reply_to);
+		msg->reply_to = message_first_address(ps, reply_to);
 	if (sender != NULL)
-		msg->sender = first_address(ps, sender);
+		msg->sender = message_first_address(ps, sender);
 	if (return_path != NULL) {
 		size_t len;
-		char *v = unfold(ps, return_path->value, return_path->value_len, &len);
+		char *v = message_unfold(ps, return_path->value, return_path->value_len, &len);
 		size_t w = 0;
 
 		for (size_t i = 0; i < len; i++)
-			if (!is_wsp(v[i]))
+			if (!message_is_wsp(v[i]))
 				v[w++] = v[i];
 		v[w] = '\0';
 		msg->return_path = strcmp(v, "<>") == 0 ? "" :
-			first_address(ps, return_path);
+			message_first_address(ps, return_path);
 	}
 	if (date != NULL) {
-		msg->has_date = parse_date(ps, date, &msg->date);
+		msg->has_date = message_parse_date(ps, date, &msg->date);
 		if (!msg->has_date)
-			add_note(ps, "Date: unparsable, ignored");
+			message_note(ps, "Date: unparsable, ignored");
 	}
 	if (msgid != NULL)
-		parse_message_id(ps, msgid);
+		message_parse_message_id(ps, msgid);
 	if (in_reply_to != NULL) {
 		const char **ids;
 
-		if (parse_ids(ps, in_reply_to, &ids, 1) > 0)
+		if (message_parse_ids(ps, in_reply_to, &ids, 1) > 0)
 			msg->in_reply_to = ids[0];
 	}
 	if (references != NULL) {
 		const char **ids;
-		size_t n = parse_ids(ps, references, &ids, SIZE_MAX);
+		size_t n = message_parse_ids(ps, references, &ids, SIZE_MAX);
 
 		if (n > MAX_REFERENCES) {
 			/* Keep the root and the most recent ones. */
 			memmove(ids + 1, ids + n - (MAX_REFERENCES - 1),
 				(MAX_REFERENCES - 1) * sizeof(*ids));
 			n = MAX_REFERENCES;
-			add_note(ps, "References: more than %d ids, middle ones dropped",
+			message_note(ps, "References: more than %d ids, middle ones dropped",
 				 MAX_REFERENCES);
 		}
 		msg->references = ids;
@@ -1688,11 +1221,11 @@ int message_parse(struct pool *pool, const char *data, size_t len,
 	msg->headers_raw = p;
 	msg->headers_raw_len = hdr_len;
 	if (skipped)
-		add_note(&ps, "blank lines before the header skipped");
+		message_note(&ps, "blank lines before the header skipped");
 	if (nonfield)
-		add_note(&ps, "header ended by a line that is not a field");
+		message_note(&ps, "header ended by a line that is not a field");
 	if (truncated)
-		add_note(&ps, "header longer than %zu bytes: the rest ignored",
+		message_note(&ps, "header longer than %zu bytes: the rest ignored",
 			 ps.limits.max_header_bytes);
 
 	memset(&mf, 0, sizeof(mf));
