@@ -258,7 +258,8 @@ static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 	m.auto_reason = auto_reason;
 	m.language = language;
 	m.source = source;
-	m.headers = pool_strndup(ctx->pool, msg->headers_raw, msg->headers_raw_len);
+	m.headers = msg->headers_raw;   /* borrowed: usually raw itself */
+	m.headers_len = msg->headers_raw_len;
 	m.text = msg->text;
 	m.notes = join(ctx->pool, msg->notes, msg->note_count, '\n');
 	m.raw = msg->raw;

@@ -344,6 +344,18 @@ static void bind_text(struct binder *b, int i, const char *s)
 		b->rc = sqlite3_bind_text(b->stmt, i, s, -1, SQLITE_STATIC);
 }
 
+/* Counted text (may point into a larger buffer); NULL binds SQL NULL. */
+static void bind_text_len(struct binder *b, int i, const char *s, size_t len)
+{
+	if (b->rc != SQLITE_OK)
+		return;
+	if (s == NULL)
+		b->rc = sqlite3_bind_null(b->stmt, i);
+	else
+		b->rc = sqlite3_bind_text64(b->stmt, i, s, len, SQLITE_STATIC,
+					    SQLITE_UTF8);
+}
+
 /* Always a blob, never NULL, even when empty (SQLite binds a NULL pointer as
  * SQL NULL); may hold NULs.  STATIC: the step happens before we return. */
 static void bind_blob(struct binder *b, int i, const void *data, size_t len)
@@ -988,12 +1000,12 @@ static int message_add(struct store *store, const struct store_message *m,
 	bind_text(&b, 13, m->auto_reason);
 	bind_text(&b, 14, m->language);
 	bind_text(&b, 15, m->source);
-	if (m->headers != NULL && strlen(m->headers) <= m->raw_len &&
-	    memcmp(m->raw, m->headers, strlen(m->headers)) == 0) {
+	if (m->headers != NULL && m->headers == m->raw &&
+	    m->headers_len <= m->raw_len) {
 		bind_text(&b, 16, NULL);
-		bind_int(&b, 20, (int64_t)strlen(m->headers));
+		bind_int(&b, 20, (int64_t)m->headers_len);
 	} else {
-		bind_text(&b, 16, m->headers);
+		bind_text_len(&b, 16, m->headers, m->headers_len);
 		bind_int(&b, 20, 0);
 	}
 	bind_text(&b, 17, m->text);
@@ -1291,6 +1303,7 @@ static int message_row(sqlite3_stmt *stmt, const struct iter *it)
 	m.language = col_text(stmt, 14);
 	m.source = col_text(stmt, 15);
 	m.headers = col_text(stmt, 16);
+	m.headers_len = (size_t)sqlite3_column_bytes(stmt, 16);
 	m.text = col_text(stmt, 17);
 	m.notes = col_text(stmt, 18);
 	return it->cb.messages(it->ctx, &m);

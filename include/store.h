@@ -76,7 +76,11 @@ struct store_message {
 	const char *auto_reason;  /* NULL when !is_auto */
 	const char *language;     /* or NULL */
 	const char *source;       /* "deliver", "import:PATH", "imap:ACCOUNT" */
-	const char *headers;      /* raw header block */
+	/* Raw header block, headers_len bytes (not NUL-terminated when it
+	 * points into raw).  When it is raw itself, as it is for nearly all
+	 * mail, the store keeps only the length: the block is stored once. */
+	const char *headers;
+	size_t headers_len;
 	const char *text;         /* decoded body text */
 	const char *notes;        /* tolerances applied, one per line, or NULL */
 	const void *raw;          /* whole raw message (not read back by lists) */

@@ -68,6 +68,8 @@ check "a second copy of two attachments adds 2 attachment rows" \
 	test "$(sqlite3 "$WORK/all.db" 'select count(*) from attachments')" -eq $((att0 + 2))
 check "... but no new content: stored once by sha256" \
 	test "$(sqlite3 "$WORK/all.db" 'select count(*) from blobs')" -eq "$blob0"
+check "header blocks are kept once, as the start of raw" \
+	test "$(sqlite3 "$WORK/all.db" "select count(*) from messages where headers is null and substr(raw, headers_len, 2) in (x'0a0a', x'0a0d')")" -eq "$(sqlite3 "$WORK/all.db" 'select count(*) from messages')"
 check "the raw bytes are kept" \
 	test "$(sqlite3 "$WORK/all.db" "select length(raw) from messages where message_id='fwd-1@logistique-sud.example'")" -eq "$(wc -c <"$FIX/parse/17-forwarded-rfc822.eml")"
 

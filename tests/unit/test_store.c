@@ -113,7 +113,9 @@ static struct store_message base_message(uint64_t number, const char *msgid,
 		.subject = "Help",
 		.received_at = when,
 		.source = "deliver",
-		.headers = "From: a@example.com\r\n",
+		/* the header block is the start of raw: kept by length */
+		.headers = raw,
+		.headers_len = sizeof("From: a@example.com\r\n") - 1,
 		.text = "hello",
 		.raw = raw,
 		.raw_len = sizeof(raw) - 1,
@@ -719,6 +721,7 @@ static int collect_message(void *ctx, const struct store_message *m)
 	o->language = dup_or_null(c->pool, m->language);
 	o->source = dup_or_null(c->pool, m->source);
 	o->headers = dup_or_null(c->pool, m->headers);
+	o->headers_len = m->headers_len;
 	o->text = dup_or_null(c->pool, m->text);
 	o->notes = dup_or_null(c->pool, m->notes);
 	return 0;
@@ -750,6 +753,9 @@ static void test_message_fields_round_trip(void **state)
 	full.language = "ja";
 	full.source = "import:/var/mail/x";
 	full.notes = "bare LF\nbad charset";
+	/* a header block that is not the start of raw: kept as text */
+	full.headers = "X-Full: yes\r\nFrom: z@x\r\n";
+	full.headers_len = strlen(full.headers);
 	full.raw = raw;
 	full.raw_len = sizeof(raw) - 1;
 	assert_int_equal(store_message_add(f->store, &full, &id2, &error), 0);
@@ -792,6 +798,10 @@ static void test_message_fields_round_trip(void **state)
 	assert_string_equal(m->language, "ja");
 	assert_string_equal(m->source, "import:/var/mail/x");
 	assert_string_equal(m->headers, full.headers);
+	assert_int_equal(m->headers_len, full.headers_len);
+	/* and the block kept as a length into raw comes back whole */
+	assert_string_equal(ctx.m[0].headers, "From: a@example.com\r\n");
+	assert_int_equal(ctx.m[0].headers_len, 21);
 	assert_string_equal(m->text, "hello");
 	assert_string_equal(m->notes, "bare LF\nbad charset");
 	assert_null(m->raw);
