@@ -21,7 +21,6 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 /* Parses "error", "warn", "info", "debug"; -1 when unknown. */
 int log_level_parse(const char *name, enum log_level *level_r);
 

@@ -39,7 +39,4 @@ char *pool_printf(struct pool *pool, const char *fmt, ...)
 char *pool_vprintf(struct pool *pool, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
-/* Bytes handed out since the last clear (for tests and limits). */
-size_t pool_used(const struct pool *pool);
-
 #endif

@@ -39,7 +39,6 @@ void sha256_hex(const void *data, size_t len, char *out);
 
 bool str_ieq(const char *a, const char *b);
 bool str_ieqn(const char *a, const char *b, size_t n);
-bool str_istarts(const char *s, const char *prefix);
 /* ASCII lower-casing in place; returns s. */
 char *str_lower(char *s);
 /* Pointer to the domain of an address ("" when it has no '@'). */

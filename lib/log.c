@@ -14,11 +14,6 @@ void log_set_level(enum log_level level)
 	current_level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return current_level;
-}
-
 int log_level_parse(const char *name, enum log_level *level_r)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };

@@ -20,7 +20,6 @@ struct pool_block {
 struct pool {
 	struct pool_block *blocks;   /* current block first */
 	size_t block_size;
-	size_t used;
 };
 
 static struct pool_block *block_new(size_t size)
@@ -80,7 +79,6 @@ void pool_clear(struct pool *pool)
 		}
 	}
 	pool->blocks = keep;
-	pool->used = 0;
 }
 
 void *pool_alloc(struct pool *pool, size_t size)
@@ -107,7 +105,6 @@ void *pool_alloc(struct pool *pool, size_t size)
 			} else {
 				pool->blocks = big;
 			}
-			pool->used += need;
 			memset(big->data, 0, need);
 			return big->data;
 		}
@@ -117,7 +114,6 @@ void *pool_alloc(struct pool *pool, size_t size)
 	}
 	p = b->data + b->used;
 	b->used += need;
-	pool->used += need;
 	memset(p, 0, need);
 	return p;
 }
@@ -183,7 +179,3 @@ char *pool_printf(struct pool *pool, const char *fmt, ...)
 	return p;
 }
 
-size_t pool_used(const struct pool *pool)
-{
-	return pool->used;
-}

@@ -200,11 +200,6 @@ bool str_ieq(const char *a, const char *b)
 	}
 }
 
-bool str_istarts(const char *s, const char *prefix)
-{
-	return str_ieqn(s, prefix, strlen(prefix)) && strlen(s) >= strlen(prefix);
-}
-
 char *str_lower(char *s)
 {
 	for (char *p = s; *p != '\0'; p++)
