@@ -72,6 +72,13 @@ int cli_open_store(const struct cli *cli, struct store **store_r)
 			"cannot open the store %s: %s", cli->config->database, error);
 }
 
+int cli_store_fail(const struct cli *cli, const struct store *store,
+		   const char *error)
+{
+	return cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
+			"%s", error);
+}
+
 int cli_open_matcher(const struct cli *cli, struct fp_matcher **matcher_r)
 {
 	const struct config *c = cli->config;

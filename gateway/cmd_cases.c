@@ -128,8 +128,7 @@ static int cases_list(struct cli *cli, int argc, char **argv)
 		printf("%-10s %-6s %-20s %4s  %-4s %-28s %s\n", "CASE", "STATUS",
 		       "UPDATED", "MSGS", "LANG", "REQUESTER", "SUBJECT");
 	if (store_cases_list(store, filter, list_row, &lc, &error) < 0) {
-		ret = cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
-			       "%s", error);
+		ret = cli_store_fail(cli, store, error);
 		json_decref(lc.array);
 	} else if (json) {
 		cli_json_print(lc.array);
@@ -214,8 +213,7 @@ static int lookup_case(struct cli *cli, struct store *store, struct pool *pool,
 		return cli_usage(cli, "'%s' is not a case number", arg);
 	r = store_case_get(store, pool, number, c_r, &error);
 	if (r < 0)
-		return cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
-				"%s", error);
+		return cli_store_fail(cli, store, error);
 	if (r == 0)
 		return cli_fail(cli, EX_NOINPUT, "no case %s", arg);
 	return 0;
@@ -285,8 +283,7 @@ static int cases_show(struct cli *cli, int argc, char **argv)
 	goto out;
 store_error:
 	json_decref(o);
-	ret = cli_fail(cli, store_error_temporary(sc.store) ? EX_TEMPFAIL : EX_SOFTWARE,
-		       "%s", error);
+	ret = cli_store_fail(cli, sc.store, error);
 out:
 	pool_free(&pool);
 	store_close(&sc.store);
@@ -315,8 +312,7 @@ static int cases_set(struct cli *cli, int argc, char **argv, enum case_status to
 		goto out;
 	}
 	if (store_case_set_status(store, c->number, to, (int64_t)time(NULL), &error) < 0) {
-		ret = cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
-			       "%s", error);
+		ret = cli_store_fail(cli, store, error);
 		goto out;
 	}
 	printf("case %s %s\n", cli_case_str(cli, c->number, num),

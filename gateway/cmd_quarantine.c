@@ -62,8 +62,7 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
 			       "SOURCE", "REASON");
 		if (store_quarantine_list(store, q_row, &ql, &error) < 0) {
 			json_decref(ql.array);
-			ret = cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
-				       "%s", error);
+			ret = cli_store_fail(cli, store, error);
 		} else if (ql.array != NULL) {
 			cli_json_print(ql.array);
 		}
@@ -84,8 +83,7 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
 		pool = pool_new(4096);
 		r = store_quarantine_raw(store, pool, (int64_t)id, &raw, &len, &error);
 		if (r < 0)
-			ret = cli_fail(cli, store_error_temporary(store) ? EX_TEMPFAIL : EX_SOFTWARE,
-				       "%s", error);
+			ret = cli_store_fail(cli, store, error);
 		else if (r == 0)
 			ret = cli_fail(cli, EX_NOINPUT, "no quarantined message %s", argv[2]);
 		else

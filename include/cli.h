@@ -57,6 +57,10 @@ void cli_print_help(const char *name);
 bool cli_wants_help(const char *name, int argc, char **argv);
 
 int cli_open_store(const struct cli *cli, struct store **store_r);
+/* A failed store call: prints the reason, returns EX_TEMPFAIL when trying
+ * again later may work (busy, locked, disk full), else EX_SOFTWARE. */
+int cli_store_fail(const struct cli *cli, const struct store *store,
+		   const char *error);
 int cli_open_matcher(const struct cli *cli, struct fp_matcher **matcher_r);
 
 /* Opens the store, the matcher and a message pool into ctx (borrowing the
