@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fingerprint.h"
@@ -178,4 +179,36 @@ json_t *cli_json_str(const char *s)
 		return json_null();
 	v = json_string(s);
 	return v != NULL ? v : json_string("\xef\xbf\xbd");
+}
+
+int cli_exec_net(struct cli *cli, int argc, char **argv)
+{
+	char self[4096], path[4096 + 32];
+	const char *tried[2];
+	ssize_t n;
+	size_t count = 0;
+
+	/* Beside this program first: a build tree, or a copy of both. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/supportgw-net", self);
+			if (access(path, X_OK) == 0) {
+				execv(path, cli->argv);
+				log_warn("cannot run %s: %s", path, strerror(errno));
+			}
+			tried[count++] = path;
+		}
+	}
+	execv(SUPPORTGW_LIBEXECDIR "/supportgw-net", cli->argv);
+	tried[count++] = SUPPORTGW_LIBEXECDIR "/supportgw-net";
+	return cli_fail(cli, EX_UNAVAILABLE,
+			"the network commands are in supportgw-net, not found "
+			"(looked for %s%s%s); was it installed?", tried[0],
+			count > 1 ? " and " : "", count > 1 ? tried[1] : "");
 }

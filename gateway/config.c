@@ -4,6 +4,11 @@
  * Keys are described by one table (section, name, kind, field), so later
  * issues add a section by adding rows.  inih reports the line of the first
  * error; the handler keeps the reason of that first error.
+ *
+ * [imap:NAME] sections have their own table, whose offsets are into struct
+ * imap_account: a section is a record, not a set of globals.  What needs
+ * the whole account (url and user given, one credential) is checked once
+ * the file is read, when no line number is left to report.
  */
 #include "config.h"
 
@@ -35,7 +40,8 @@ static const char *const default_public_domains[] = {
 };
 
 enum key_kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_POLICY, K_LIST,
-	K_ADDRS, K_LOGLEVEL, K_PATTERN };
+	K_ADDRS, K_LOGLEVEL, K_PATTERN, K_URL, K_STARTTLS, K_AFTER, K_LANGUAGE,
+	K_REGION };
 
 struct key_def {
 	const char *section;
@@ -62,6 +68,40 @@ static const struct key_def keys[] = {
 	{ "fingerprint", "pattern", K_PATTERN, OFF(patterns), 0, 0 },
 };
 
+#define ACCOUNT_SECTION "imap:"
+#define AOFF(field) offsetof(struct imap_account, field)
+
+/* The keys of an [imap:NAME] section; offsets into struct imap_account. */
+static const struct key_def account_keys[] = {
+	{ ACCOUNT_SECTION, "url", K_URL, AOFF(url), 0, 0 },
+	{ ACCOUNT_SECTION, "starttls", K_STARTTLS, AOFF(starttls), 0, 0 },
+	{ ACCOUNT_SECTION, "user", K_STRING, AOFF(user), 0, 0 },
+	{ ACCOUNT_SECTION, "password", K_STRING, AOFF(password), 0, 0 },
+	{ ACCOUNT_SECTION, "password_file", K_STRING, AOFF(password_file), 0, 0 },
+	{ ACCOUNT_SECTION, "oauth2_token_command", K_STRING,
+	  AOFF(oauth2_token_command), 0, 0 },
+	{ ACCOUNT_SECTION, "after", K_AFTER, AOFF(after), 0, 0 },
+	{ ACCOUNT_SECTION, "quarantine", K_STRING, AOFF(quarantine), 0, 0 },
+	{ ACCOUNT_SECTION, "language", K_LANGUAGE, AOFF(language), 0, 0 },
+	{ ACCOUNT_SECTION, "region", K_REGION, AOFF(region), 0, 0 },
+	{ ACCOUNT_SECTION, "poll_seconds", K_UINT, AOFF(poll_seconds), 1, 86400 },
+	{ ACCOUNT_SECTION, "batch_size", K_UINT, AOFF(batch_size), 1, 5000 },
+	{ ACCOUNT_SECTION, "timeout_seconds", K_UINT, AOFF(timeout_seconds),
+	  1, 3600 },
+	{ ACCOUNT_SECTION, "tls_verify", K_BOOL, AOFF(tls_verify), 0, 0 },
+	{ ACCOUNT_SECTION, "tls_ca_file", K_STRING, AOFF(tls_ca_file), 0, 0 },
+};
+
+/*
+ * inih keeps at most 49 characters of a section name (MAX_SECTION in its
+ * ini.c) and cuts longer ones without a word, so "[imap:" and a name of 44
+ * characters may be a longer name cut short, which could merge two
+ * accounts.  Names therefore stop one character earlier.
+ */
+#define ACCOUNT_NAME_MAX 43
+
+static const char *const regions[] = { "EMEA", "AMS", "JP", "CN", "SG" };
+
 struct load_ctx {
 	struct config *config;
 	char *error;     /* reason of the first error, malloc()ed */
@@ -73,6 +113,15 @@ struct load_ctx {
 static char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}
+
+static char *xstrndup(const char *s, size_t len)
+{
+	char *p = strndup(s, len);
 
 	if (p == NULL)
 		fatal("out of memory");
@@ -128,6 +177,23 @@ struct config *config_defaults(void)
 	return c;
 }
 
+static void account_free(struct imap_account *a)
+{
+	free(a->name);
+	free(a->url);
+	free(a->host);
+	free(a->mailbox);
+	free(a->user);
+	free(a->password);
+	free(a->password_file);
+	free(a->oauth2_token_command);
+	free(a->move_to);
+	free(a->quarantine);
+	free(a->language);
+	free(a->region);
+	free(a->tls_ca_file);
+}
+
 void config_free(struct config **configp)
 {
 	struct config *c;
@@ -142,8 +208,23 @@ void config_free(struct config **configp)
 	list_clear(&c->staff);
 	list_clear(&c->public_domains);
 	list_clear(&c->patterns);
+	for (size_t i = 0; i < c->account_count; i++)
+		account_free(&c->accounts[i]);
+	free(c->accounts);
 	free(c);
 	*configp = NULL;
+}
+
+const struct imap_account *config_account(const struct config *config,
+					  const char *name)
+{
+	if (config == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < config->account_count; i++) {
+		if (strcmp(config->accounts[i].name, name) == 0)
+			return &config->accounts[i];
+	}
+	return NULL;
 }
 
 static int set_error(struct load_ctx *ctx, const char *fmt, ...)
@@ -252,35 +333,126 @@ static int parse_size(const char *v, uint64_t *size_r)
 	return 0;
 }
 
-static int handler(void *user, const char *section, const char *name,
-		   const char *value)
+static int hex_digit(char ch)
 {
-	struct load_ctx *ctx = user;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * %XX-decodes s.  NULL on a bad escape, or when the result holds a NUL, CR
+ * or LF: the mailbox goes into IMAP commands, where those end the line.
+ */
+static char *percent_decode(const char *s)
+{
+	char *out = xstrdup(s), *o = out;
+
+	for (; *s != '\0'; s++) {
+		char ch = *s;
+
+		if (ch == '%') {
+			int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
+
+			if (lo < 0)
+				goto bad;
+			ch = (char)(hi << 4 | lo);
+			s += 2;
+		}
+		if (ch == '\0' || ch == '\r' || ch == '\n')
+			goto bad;
+		*o++ = ch;
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/*
+ * url = imap://host[:port][/mailbox] or imaps://...  Sets tls, host, port
+ * and mailbox of a (not url itself) and returns NULL, or returns why the
+ * value is refused, leaving a unchanged.
+ */
+static const char *parse_url(const char *value, struct imap_account *a)
+{
+	const char *p, *auth_end, *host, *host_end;
+	bool tls;
+	uint64_t port;
+	char *mailbox;
+
+	if (str_ieqn(value, "imaps://", 8)) {
+		tls = true;
+		p = value + 8;
+	} else if (str_ieqn(value, "imap://", 7)) {
+		tls = false;
+		p = value + 7;
+	} else {
+		return "is not imap://host[:port][/mailbox] or imaps://host[:port][/mailbox]";
+	}
+	auth_end = p + strcspn(p, "/");
+	/* the URL is logged: a user:password@ in it would leak the secret */
+	if (memchr(p, '@', (size_t)(auth_end - p)) != NULL)
+		return "holds a user: put the user in 'user =' and leave it out of the URL";
+	if (*p == '[') {
+		host = p + 1;
+		host_end = memchr(host, ']', (size_t)(auth_end - host));
+		if (host_end == NULL || host_end == host ||
+		    memchr(host, ':', (size_t)(host_end - host)) == NULL ||
+		    strspn(host, "0123456789abcdefABCDEF:.") != (size_t)(host_end - host))
+			return "has a bad IPv6 host (expected [address], e.g. [2001:db8::1])";
+		p = host_end + 1;
+	} else {
+		host = p;
+		host_end = p + strcspn(p, ":/");
+		if (host_end == host)
+			return "has no host";
+		if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789.-_") != (size_t)(host_end - host))
+			return "has a bad host (letters, digits, . - _ or an [IPv6] address)";
+		p = host_end;
+	}
+	if (p < auth_end) {
+		if (*p != ':' ||
+		    parse_uint64_n(p + 1, (size_t)(auth_end - p - 1), 65535, &port) < 0 ||
+		    port == 0)
+			return "has a bad port (a whole number from 1 to 65535)";
+	} else {
+		port = tls ? 993 : 143;
+	}
+	if (*auth_end == '/' && auth_end[1] != '\0') {
+		mailbox = percent_decode(auth_end + 1);
+		if (mailbox == NULL)
+			return "has a bad mailbox (a bad %-escape, or an encoded NUL, CR or LF)";
+	} else {
+		mailbox = xstrdup("INBOX");
+	}
+	a->tls = tls;
+	free(a->host);
+	a->host = xstrndup(host, (size_t)(host_end - host));
+	a->port = (unsigned)port;
+	free(a->mailbox);
+	a->mailbox = mailbox;
+	return NULL;
+}
+
+/*
+ * Stores value in the field of k at base (struct config or struct
+ * imap_account).  seen: for K_LIST and K_ADDRS, whether the file has set
+ * this list before (NULL for the other kinds).  Returns what an inih handler returns.
+ */
+static int set_value(struct load_ctx *ctx, const struct key_def *k, char *base,
+		     bool *seen, const char *name, const char *value)
+{
 	struct config *c = ctx->config;
-	const struct key_def *k = NULL;
-	size_t idx;
-	char *field;
+	char *field = base + k->offset;
 	uint64_t n;
 
-	if (ctx->error != NULL)
-		return 1;   /* keep only the first error */
-	for (idx = 0; idx < sizeof(keys) / sizeof(keys[0]); idx++) {
-		if (strcmp(keys[idx].section, section) == 0 &&
-		    strcmp(keys[idx].name, name) == 0) {
-			k = &keys[idx];
-			break;
-		}
-	}
-	if (k == NULL) {
-		bool known_section = false;
-
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			known_section |= strcmp(keys[i].section, section) == 0;
-		if (!known_section)
-			return set_error(ctx, "unknown section [%s]", section);
-		return set_error(ctx, "unknown key '%s' in [%s]", name, section);
-	}
-	field = (char *)c + k->offset;
 	switch (k->kind) {
 	case K_STRING:
 		if (*value == '\0')
@@ -330,9 +502,9 @@ static int handler(void *user, const char *section, const char *name,
 	}
 	case K_LIST:
 	case K_ADDRS:
-		if (!ctx->list_seen[idx]) {
+		if (!*seen) {
 			list_clear((struct config_list *)field);
-			ctx->list_seen[idx] = true;
+			*seen = true;
 		}
 		return split_list(ctx, name, value, (struct config_list *)field,
 				  k->kind == K_ADDRS);
@@ -347,8 +519,213 @@ static int handler(void *user, const char *section, const char *name,
 		list_add((struct config_list *)field, value);
 		break;
 	}
+	case K_URL: {
+		struct imap_account *a = (struct imap_account *)base;
+		const char *why = parse_url(value, a);
+
+		if (why != NULL)
+			return set_error(ctx, "url: '%s' %s", value, why);
+		free(a->url);
+		a->url = xstrdup(value);
+		break;
+	}
+	case K_STARTTLS:
+		/* No "yes": "required" says that there is no plain-text
+		 * fallback when the server does not offer it. */
+		if (str_ieq(value, "required"))
+			*(bool *)field = true;
+		else if (str_ieq(value, "no"))
+			*(bool *)field = false;
+		else
+			return set_error(ctx, "starttls: '%s' is not required or no", value);
+		break;
+	case K_AFTER: {
+		struct imap_account *a = (struct imap_account *)base;
+		const char *to;
+
+		if (str_ieq(value, "seen")) {
+			a->after = IMAP_AFTER_SEEN;
+		} else if (str_ieq(value, "delete")) {
+			a->after = IMAP_AFTER_DELETE;
+		} else if (str_ieqn(value, "move:", 5) &&
+			   *(to = value + 5 + strspn(value + 5, " \t")) != '\0') {
+			a->after = IMAP_AFTER_MOVE;
+			free(a->move_to);
+			a->move_to = xstrdup(to);
+			break;
+		} else {
+			return set_error(ctx, "after: '%s' is not seen, delete or move:MAILBOX", value);
+		}
+		/* move_to is set only with IMAP_AFTER_MOVE */
+		free(a->move_to);
+		a->move_to = NULL;
+		break;
+	}
+	case K_LANGUAGE: {
+		size_t len = strlen(value);
+
+		if (len < 2 || len > 3 ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != len)
+			return set_error(ctx, "language: '%s' is not a 2 or 3 letter language code (e.g. fr, en)",
+					 value);
+		free(*(char **)field);
+		*(char **)field = str_lower(xstrdup(value));
+		break;
+	}
+	case K_REGION: {
+		size_t i;
+
+		for (i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+			if (str_ieq(value, regions[i]))
+				break;
+		}
+		if (i == sizeof(regions) / sizeof(regions[0]))
+			return set_error(ctx, "region: '%s' is not EMEA, AMS, JP, CN or SG", value);
+		free(*(char **)field);
+		*(char **)field = xstrdup(regions[i]);
+		break;
+	}
 	}
 	return 1;
+}
+
+static bool account_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= ACCOUNT_NAME_MAX &&
+		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		       "0123456789._-") == len;
+}
+
+/* The account called name, appended with its defaults when new. */
+static struct imap_account *account_get(struct config *c, const char *name)
+{
+	struct imap_account *accounts, *a;
+
+	for (size_t i = 0; i < c->account_count; i++) {
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return &c->accounts[i];
+	}
+	accounts = realloc(c->accounts, (c->account_count + 1) * sizeof(*accounts));
+	if (accounts == NULL)
+		fatal("out of memory");
+	c->accounts = accounts;
+	a = &c->accounts[c->account_count++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(name);
+	a->starttls = true;
+	a->after = IMAP_AFTER_SEEN;
+	a->quarantine = xstrdup("Quarantine");
+	a->poll_seconds = 60;
+	a->batch_size = 200;
+	a->timeout_seconds = 60;
+	a->tls_verify = true;
+	return a;
+}
+
+/* A key of [imap:NAME]; section is "imap:NAME". */
+static int account_handler(struct load_ctx *ctx, const char *section,
+			   const char *name, const char *value)
+{
+	const char *account = section + strlen(ACCOUNT_SECTION);
+	const struct key_def *k = NULL;
+
+	if (!account_name_ok(account)) {
+		if (strlen(account) > ACCOUNT_NAME_MAX)
+			return set_error(ctx, "invalid account name '%s' in [%s] (at most %d characters)",
+					 account, section, ACCOUNT_NAME_MAX);
+		return set_error(ctx, "invalid account name '%s' in [%s] (letters, digits, . _ - only)",
+				 account, section);
+	}
+	for (size_t i = 0; i < sizeof(account_keys) / sizeof(account_keys[0]); i++) {
+		if (strcmp(account_keys[i].name, name) == 0) {
+			k = &account_keys[i];
+			break;
+		}
+	}
+	if (k == NULL)
+		return set_error(ctx, "unknown key '%s' in [%s]", name, section);
+	/* A repeated [imap:NAME] header continues the same account, and a
+	 * repeated key replaces the value, as in the other sections. */
+	return set_value(ctx, k, (char *)account_get(ctx->config, account), NULL,
+			 name, value);
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct load_ctx *ctx = user;
+	const struct key_def *k = NULL;
+	size_t idx;
+
+	if (ctx->error != NULL)
+		return 1;   /* keep only the first error */
+	if (strncmp(section, ACCOUNT_SECTION, strlen(ACCOUNT_SECTION)) == 0)
+		return account_handler(ctx, section, name, value);
+	for (idx = 0; idx < sizeof(keys) / sizeof(keys[0]); idx++) {
+		if (strcmp(keys[idx].section, section) == 0 &&
+		    strcmp(keys[idx].name, name) == 0) {
+			k = &keys[idx];
+			break;
+		}
+	}
+	if (k == NULL) {
+		bool known_section = false;
+
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			known_section |= strcmp(keys[i].section, section) == 0;
+		if (!known_section)
+			return set_error(ctx, "unknown section [%s]", section);
+		return set_error(ctx, "unknown key '%s' in [%s]", name, section);
+	}
+	return set_value(ctx, k, (char *)ctx->config, &ctx->list_seen[idx],
+			 name, value);
+}
+
+/* INBOX is case-insensitive in IMAP (RFC 3501 5.1), other names are not. */
+static bool mailbox_eq(const char *a, const char *b)
+{
+	if (str_ieq(a, "INBOX"))
+		return str_ieq(b, "INBOX");
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * What one key cannot tell: every account has a URL, a user and one way
+ * to log in.  Returns the reason for the first account that fails, with
+ * its name, or NULL.  password_file is deliberately not opened here: the
+ * operator running `cases list` may not be allowed to read it.
+ */
+static char *check_accounts(const struct config *c)
+{
+	for (size_t i = 0; i < c->account_count; i++) {
+		const struct imap_account *a = &c->accounts[i];
+		const char *why = NULL;
+		int creds = (a->password != NULL) + (a->password_file != NULL) +
+			(a->oauth2_token_command != NULL);
+		struct strbuf b;
+
+		if (a->url == NULL)
+			why = "url is required (imap://host[:port][/mailbox] or imaps://...)";
+		else if (a->user == NULL)
+			why = "user is required";
+		else if (creds != 1)
+			why = "set exactly one of password, password_file, oauth2_token_command";
+		/* Mail moved or quarantined into the mailbox being fetched
+		 * would come back on the next poll, forever. */
+		else if (a->move_to != NULL && mailbox_eq(a->move_to, a->mailbox))
+			why = "after = move: names the mailbox the url fetches";
+		else if (mailbox_eq(a->quarantine, a->mailbox))
+			why = "quarantine names the mailbox the url fetches";
+		if (why == NULL)
+			continue;
+		strbuf_init(&b, 1024);
+		if (strbuf_appendf(&b, "[%s%s]: %s", ACCOUNT_SECTION, a->name, why) < 0)
+			strbuf_reset(&b);
+		return strbuf_detach(&b);
+	}
+	return NULL;
 }
 
 int config_load(const char *path, struct config **config_r, char **error_r)
@@ -356,6 +733,7 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 	struct load_ctx ctx;
 	struct strbuf b;
 	const char *env;
+	char *reason;
 	int line;
 
 	*config_r = NULL;
@@ -389,6 +767,11 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 				   ctx.error != NULL ? ctx.error :
 				   "syntax error (expected 'key = value' or '[section]')") < 0)
 			strbuf_reset(&b);
+	} else if ((reason = check_accounts(ctx.config)) != NULL) {
+		/* no line: the reason names the section instead */
+		if (strbuf_appendf(&b, "%s: %s", path, reason) < 0)
+			strbuf_reset(&b);
+		free(reason);
 	} else {
 		strbuf_deinit(&b);
 		*config_r = ctx.config;

@@ -219,6 +219,7 @@ static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 		c.requester = msg->from.addr;
 		c.requester_name = msg->from.name;
 		c.language = language;
+		c.region = ctx->default_region;
 		c.created_at = now;
 		c.updated_at = now;
 		c.linked_to = d->linked_to;
@@ -322,7 +323,7 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 		store_rollback(ctx->store);
 		res->outcome = INGEST_DUPLICATE;
 		res->case_number = dup_case;
-		log_info("source=%s msgid=%s case=%" PRIu64 ": duplicate, already stored",
+		log_debug("source=%s msgid=%s case=%" PRIu64 ": duplicate, already stored",
 			 source, msg->message_id, dup_case);
 		return 0;
 	}
@@ -334,13 +335,18 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 			 msg->notes[i]);
 	auto_reason = classify_auto(msg);
 	language = classify_language(msg->text);
+	/* The address it came through says more than a guess from nothing. */
+	if (language == NULL)
+		language = ctx->default_language;
 	res->auto_reason = auto_reason;
 	if (decide(ctx, msg, auto_reason, now, &d, error_r) < 0)
 		goto fail;
 	if (store_parsed(ctx, msg, source, auto_reason, language, &d, now, res,
 			 error_r) < 0)
 		goto fail;
-	log_info("source=%s msgid=%s case=%" PRIu64 " outcome=%s%s%s",
+	/* debug: each caller logs the outcome with what it knows (IMAP UID,
+	 * file name) or prints it. */
+	log_debug("source=%s msgid=%s case=%" PRIu64 " outcome=%s%s%s",
 		 source, msg->message_id, res->case_number,
 		 ingest_outcome_name(res->outcome),
 		 auto_reason != NULL ? " auto=" : "",

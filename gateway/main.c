@@ -12,6 +12,14 @@
 #include "config.h"
 #include "log.h"
 
+/* The network commands run in supportgw-net (see the Makefile): this
+ * program execs it with the same arguments. */
+#ifdef SUPPORTGW_NET
+#define NET_CMD(fn) fn
+#else
+#define NET_CMD(fn) cli_exec_net
+#endif
+
 static const struct cli_command commands[] = {
 	{ "parse", cmd_parse, "parse [--fingerprints] FILE|-|MAILDIR...",
 	  "parse messages and print what the gateway sees, as JSON",
@@ -52,6 +60,33 @@ static const struct cli_command commands[] = {
 	  "  quarantine list [--json]\n"
 	  "  quarantine show ID             the raw message, as received\n"
 	  "  Exit: 0 ok, 64 usage, 66 no such entry, 75 store busy.\n" },
+	{ "fetch", NET_CMD(cmd_fetch), "fetch [--once] [--syslog] [ACCOUNT...]",
+	  "fetch mail from the [imap:NAME] accounts",
+	  "  Fetches new mail from each ACCOUNT (default: all), files it into its\n"
+	  "  case, then applies the account's `after` action on the server.\n"
+	  "  --once     fetch what is there and exit (cron mode)\n"
+	  "  (default)  stay connected: IDLE, or poll every poll_seconds when the\n"
+	  "             server has no IDLE; reconnect with backoff when cut off\n"
+	  "  --syslog   log to syslog (facility mail) instead of stderr\n"
+	  "  One log line per message: account= uid= msgid= case= action=.\n"
+	  "  -v before the command adds the IMAP dialogue (without credentials).\n"
+	  "  Exit: 0 done (or stopped by SIGTERM/SIGINT), 64 configuration,\n"
+	  "  75 a server could not be reached or refused the login (--once).\n" },
+	{ "run", NET_CMD(cmd_run), "run [--syslog]",
+	  "the daemon: every account in its own connection",
+	  "  Runs one worker process per [imap:NAME] account (and the loops later\n"
+	  "  features add), restarting any that dies.\n"
+	  "  SIGTERM, SIGINT  finish the message in hand, exit 0 within 5 s\n"
+	  "  SIGHUP           reload the configuration (kept when invalid)\n"
+	  "  --syslog         log to syslog (facility mail) instead of stderr\n"
+	  "  Exit: 0 stopped by a signal, 64 configuration.\n" },
+	{ "accounts", NET_CMD(cmd_accounts), "accounts list|test [ACCOUNT...]",
+	  "check the IMAP accounts: connect, log in, look at the mailbox",
+	  "  accounts list             the configured accounts\n"
+	  "  accounts test [ACCOUNT]   connect, authenticate, select the mailbox\n"
+	  "                            and print capabilities, message count, IDLE\n"
+	  "  Exit: 0 ok, 64 unknown account or configuration, 75 an account could\n"
+	  "  not be reached or refused the login.\n" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -142,6 +177,8 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	cli.command = cmd->name;
+	cli.argv = argv;
+	cli.verbose = quiet ? 0 : verbose;
 	if (cli_wants_help(cmd->name, argc - i, argv + i))
 		return 0;
 

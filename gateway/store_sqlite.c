@@ -116,6 +116,18 @@ static const char *const migrations[] = {
 	") STRICT;"
 	"CREATE UNIQUE INDEX quarantine_sha256 ON quarantine (sha256)"
 	" WHERE sha256 IS NOT NULL;",
+	/* 2: IMAP fetching.  Per account and mailbox, the UIDVALIDITY seen
+	 * and the highest UID whose message is stored and whose `after`
+	 * action was applied; a case's region (the address's default). */
+	"CREATE TABLE imap_state ("
+	" account TEXT NOT NULL,"
+	" mailbox TEXT NOT NULL,"
+	" uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (account, mailbox)"
+	") STRICT, WITHOUT ROWID;"
+	"ALTER TABLE cases ADD COLUMN region TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -123,7 +135,8 @@ static const char *const migrations[] = {
 	"c.number, c.status, c.subject, c.requester, c.requester_name," \
 	" c.language, c.created_at, c.updated_at, c.closed_at, c.linked_to," \
 	" c.unverified," \
-	" (SELECT count(*) FROM messages m WHERE m.case_number = c.number)"
+	" (SELECT count(*) FROM messages m WHERE m.case_number = c.number)," \
+	" c.region"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -153,6 +166,8 @@ enum stmt_id {
 	ST_MSG_ATTS,
 	ST_QUAR_LIST,
 	ST_STATS,
+	ST_IMAP_GET,
+	ST_IMAP_SET,
 	ST_COUNT
 };
 
@@ -174,7 +189,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CASE_CREATE] =
 		"INSERT INTO cases (status, subject, requester, requester_name,"
 		" language, created_at, updated_at, closed_at, linked_to,"
-		" unverified) VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8)",
+		" unverified, region)"
+		" VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9)",
 	[ST_CASE_SET_STATUS] =
 		"UPDATE cases SET status = ?2, closed_at = ?3 WHERE number = ?1",
 	/* Only forward: importing old mail must not make a case look older. */
@@ -235,6 +251,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" (SELECT count(*) FROM attachments),"
 		" (SELECT count(*) FROM blobs),"
 		" (SELECT count(*) FROM quarantine)",
+	[ST_IMAP_GET] =
+		"SELECT uidvalidity, last_uid FROM imap_state"
+		" WHERE account = ?1 AND mailbox = ?2",
+	[ST_IMAP_SET] =
+		"INSERT INTO imap_state (account, mailbox, uidvalidity, last_uid,"
+		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (account, mailbox) DO UPDATE SET"
+		" uidvalidity = excluded.uidvalidity,"
+		" last_uid = excluded.last_uid, updated_at = excluded.updated_at",
 };
 
 struct store {
@@ -828,6 +853,7 @@ static void row_case(sqlite3_stmt *stmt, struct store_case *c)
 	c->linked_to = (uint64_t)sqlite3_column_int64(stmt, 9);
 	c->unverified = sqlite3_column_int(stmt, 10) != 0;
 	c->message_count = (unsigned)sqlite3_column_int64(stmt, 11);
+	c->region = col_text(stmt, 12);
 }
 
 int store_message_id_case(struct store *store, const char *message_id,
@@ -868,6 +894,7 @@ int store_case_get(struct store *store, struct pool *pool, uint64_t number,
 		c->requester = pool_strdup(pool, c->requester);
 		c->requester_name = pool_strdup(pool, c->requester_name);
 		c->language = pool_strdup(pool, c->language);
+		c->region = pool_strdup(pool, c->region);
 		*case_r = c;
 		ret = 1;
 	} else if (rc != SQLITE_DONE) {
@@ -896,6 +923,7 @@ int store_case_create(struct store *store, const struct store_case *c,
 	else if (b.rc == SQLITE_OK)
 		b.rc = sqlite3_bind_null(b.stmt, 7);
 	bind_int(&b, 8, c->unverified ? 1 : 0);
+	bind_text(&b, 9, c->region);
 	if (stmt_write(store, &b, error_r, "create a case") < 0)
 		return -1;
 	*number_r = (uint64_t)sqlite3_last_insert_rowid(store->db);
@@ -1394,4 +1422,47 @@ int store_get_stats(struct store *store, struct store_stats *stats_r,
 	}
 	sqlite3_reset(stmt);
 	return ret;
+}
+
+/* ---- IMAP fetch state ---- */
+
+int store_imap_state_get(struct store *store, const char *account,
+			 const char *mailbox, uint32_t *uidvalidity_r,
+			 uint32_t *last_uid_r, const char **error_r)
+{
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_IMAP_GET);
+	struct binder b = { stmt, SQLITE_OK };
+	int rc, ret = 0;
+
+	*uidvalidity_r = 0;
+	*last_uid_r = 0;
+	bind_text(&b, 1, account);
+	bind_text(&b, 2, mailbox);
+	rc = b.rc == SQLITE_OK ? sqlite3_step(stmt) : b.rc;
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(stmt, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(stmt, 1);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(store, rc, error_r,
+				 "cannot read the IMAP state of %s", account);
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+int store_imap_state_set(struct store *store, const char *account,
+			 const char *mailbox, uint32_t uidvalidity,
+			 uint32_t last_uid, int64_t when, const char **error_r)
+{
+	struct binder b = { stmt_lazy(store, ST_IMAP_SET), SQLITE_OK };
+
+	if (check_transaction(store, error_r) < 0)
+		return -1;
+	bind_text(&b, 1, account);
+	bind_text(&b, 2, mailbox);
+	bind_int(&b, 3, uidvalidity);
+	bind_int(&b, 4, last_uid);
+	bind_int(&b, 5, when);
+	return stmt_write(store, &b, error_r, "record the IMAP state");
 }

@@ -27,6 +27,8 @@ struct store;
 struct cli {
 	struct config *config;
 	const char *command;   /* for messages: "import", "cases list"... */
+	char **argv;           /* main()'s, for cli_exec_net() */
+	int verbose;           /* how many -v were given */
 };
 
 typedef int cli_command_fn(struct cli *cli, int argc, char **argv);
@@ -44,6 +46,14 @@ int cmd_deliver(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_cases(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
+/* In supportgw-net only (gateway/cmd_fetch.c, cmd_accounts.c). */
+int cmd_fetch(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_accounts(struct cli *cli, int argc, char **argv);
+/* In supportgw: execs supportgw-net with main()'s arguments (beside this
+ * program's file, else in SUPPORTGW_LIBEXECDIR).  Returns only on failure,
+ * with EX_UNAVAILABLE. */
+int cli_exec_net(struct cli *cli, int argc, char **argv);
 
 /* Prints "supportgw: CMD: reason" to stderr; returns code. */
 int cli_fail(const struct cli *cli, int code, const char *fmt, ...)

@@ -32,6 +32,44 @@ struct config_list {
 	size_t count;
 };
 
+/* What happens on the server to a message once it is safely stored. */
+enum imap_after {
+	IMAP_AFTER_SEEN = 0,        /* add \Seen, leave it in place */
+	IMAP_AFTER_MOVE,            /* move to imap_account.move_to */
+	IMAP_AFTER_DELETE,          /* \Deleted + (UID) EXPUNGE */
+};
+
+/* One [imap:NAME] section: a support address the gateway fetches. */
+struct imap_account {
+	char *name;                 /* NAME: letters, digits, . _ -; at most 43
+	                             * (inih cuts longer section names) */
+	char *url;                  /* as written */
+	bool tls;                   /* imaps:// (TLS from the first byte) */
+	bool starttls;              /* imap:// upgraded with STARTTLS: "required"
+	                             * (default) or "no"; unused with imaps:// */
+	char *host;
+	unsigned port;              /* default 993 (imaps) or 143 (imap) */
+	char *mailbox;              /* URL path, %XX-decoded; default "INBOX" */
+	char *user;
+	/* Exactly one of these three is set. */
+	char *password;
+	char *password_file;        /* read at connect, never at load (the operator
+	                             * of `cases list` may not be able to);
+	                             * refused when others can read it */
+	char *oauth2_token_command; /* run with /bin/sh -c; first line = token */
+	enum imap_after after;
+	char *move_to;              /* after = move:MAILBOX; NULL otherwise */
+	char *quarantine;           /* mailbox for unparsable mail; default "Quarantine" */
+	char *language;             /* default language of the address (2-3
+	                             * lower-case letters), or NULL */
+	char *region;               /* EMEA | AMS | JP | CN | SG, or NULL */
+	unsigned poll_seconds;      /* without IDLE; default 60, 1..86400 */
+	unsigned batch_size;        /* messages per UID FETCH; default 200, 1..5000 */
+	unsigned timeout_seconds;   /* network timeout; default 60, 1..3600 */
+	bool tls_verify;            /* default yes */
+	char *tls_ca_file;          /* PEM CAs trusted instead of the system's */
+};
+
 struct config {
 	char *path;                 /* file read, or NULL for defaults */
 
@@ -49,6 +87,10 @@ struct config {
 	/* [fingerprint] */
 	bool builtin_patterns;
 	struct config_list patterns;
+
+	/* [imap:NAME] sections, in the order of the file */
+	struct imap_account *accounts;
+	size_t account_count;
 };
 
 /*
@@ -62,5 +104,8 @@ struct config *config_defaults(void);
 void config_free(struct config **config);
 
 const char *config_policy_name(enum follow_up_policy policy);
+/* The account called name, or NULL. */
+const struct imap_account *config_account(const struct config *config,
+					  const char *name);
 
 #endif

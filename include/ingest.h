@@ -36,6 +36,10 @@ struct ingest_ctx {
 	const struct fp_matcher *matcher;
 	struct pool *pool;      /* per-message; cleared by each call */
 	int64_t now;            /* 0: the clock, read per message */
+	/* Defaults of the address the mail came through (IMAP account):
+	 * language when the text gives none, region of new cases; or NULL. */
+	const char *default_language;
+	const char *default_region;
 };
 
 enum ingest_outcome {

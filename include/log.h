@@ -1,7 +1,7 @@
 /*
  * log.h - the gateway's six-call logging API (OpenSMTPD style).
  *
- * Lines go to stderr as "supportgw: LEVEL: message".  Callers put the context
+ * Lines go to stderr as "supportgw: LEVEL: message", or to syslog.  Callers put the context
  * in the message as key=value pairs (account= uid= msgid= case=).  Never log
  * passwords, tokens or message bodies.
  *
@@ -21,6 +21,9 @@ enum log_level {
 };
 
 void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* From now on, lines go to syslog (facility mail, with the pid). */
+void log_use_syslog(void);
 /* Parses "error", "warn", "info", "debug"; -1 when unknown. */
 int log_level_parse(const char *name, enum log_level *level_r);
 

@@ -51,6 +51,7 @@ struct store_case {
 	const char *requester;    /* address of the person who opened it */
 	const char *requester_name;
 	const char *language;     /* "fr", "en"... or NULL */
+	const char *region;       /* "EMEA", "AMS"... or NULL */
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t closed_at;        /* 0 while open */
@@ -221,5 +222,20 @@ int store_quarantine_list(struct store *store, store_quarantine_cb *cb,
 
 int store_get_stats(struct store *store, struct store_stats *stats_r,
 		    const char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Where fetching an IMAP mailbox stands: the UIDVALIDITY last seen and the
+ * highest UID whose message is stored and whose `after` action was applied.
+ * get: 1 found, 0 never fetched (both set to 0), -1 error.
+ * set: inserts or replaces; 0 or -1.
+ */
+int store_imap_state_get(struct store *store, const char *account,
+			 const char *mailbox, uint32_t *uidvalidity_r,
+			 uint32_t *last_uid_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_imap_state_set(struct store *store, const char *account,
+			 const char *mailbox, uint32_t uidvalidity,
+			 uint32_t last_uid, int64_t when, const char **error_r)
+	__attribute__((warn_unused_result));
 
 #endif

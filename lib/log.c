@@ -1,4 +1,4 @@
-/* log.c - stderr logger; see include/log.h. */
+/* log.c - stderr or syslog logger; see include/log.h. */
 #include "log.h"
 
 #include <stdarg.h>
@@ -6,12 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <syslog.h>
 
 static enum log_level current_level = LOG_LEVEL_WARN;
+static bool to_syslog;
 
 void log_set_level(enum log_level level)
 {
 	current_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return current_level;
+}
+
+void log_use_syslog(void)
+{
+	/* LOG_PID: one daemon runs a process per account. */
+	openlog("supportgw", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	to_syslog = true;
 }
 
 int log_level_parse(const char *name, enum log_level *level_r)
@@ -36,6 +50,12 @@ static void vlog(enum log_level level, const char *label, const char *fmt, va_li
 	/* One write per line so lines of concurrent deliver processes do not
 	 * interleave mid-line; long lines are cut, never overflowed. */
 	vsnprintf(line, sizeof(line), fmt, ap);
+	if (to_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+		syslog(prio[level], "%s: %s", label, line);
+		return;
+	}
 	fprintf(stderr, "supportgw: %s: %s\n", label, line);
 }
 

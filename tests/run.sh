@@ -2,7 +2,8 @@
 # Runs every test and ends with the line "N passed, N failed".
 #   unit tests:  build/tests/test_* (cmocka; counted per test case)
 #   fuzz replay: build/fuzz/*_replay over fuzz/corpus/<target>/ (one each)
-#   end-to-end:  tests/e2e/*.sh (TAP-like "ok"/"not ok" lines)
+#   end-to-end:  tests/e2e/*.sh and tests/integration/*.sh (TAP-like
+#                "ok"/"not ok" lines)
 # A binary or script that crashes or exits non-zero without reporting a
 # failure counts as one failure, so nothing can fail silently.
 set -u
@@ -59,7 +60,9 @@ for r in "$BUILD"/fuzz/*_replay; do
 	fi
 done
 
-for s in "$ROOT"/tests/e2e/*.sh; do
+# tests/integration/*.sh talk to real servers (a private Dovecot, an SMTP
+# sink) that they start themselves; their helpers live in harness/.
+for s in "$ROOT"/tests/e2e/*.sh "$ROOT"/tests/integration/*.sh; do
 	case $(basename "$s") in lib.sh) continue ;; esac
 	[ -f "$s" ] || continue
 	name=$(basename "$s" .sh)

@@ -1,0 +1,207 @@
+/*
+ * imap_auth.c - an account's secret: the password from the config or from
+ * password_file, or an OAuth2 access token printed by oauth2_token_command.
+ * See include/imap.h.
+ *
+ * Read at each login, never kept: a rotated password or a refreshed token is
+ * picked up at the next connection without a reload, and the secret spends
+ * as little time in memory as possible (wiped before it is freed).
+ */
+#include "imap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "strbuf.h"
+
+#define SECRET_MAX 16384   /* OAuth2 tokens run to a few KiB */
+
+static int secret_error(char **error_r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int secret_error(char **error_r, const char *fmt, ...)
+{
+	struct strbuf b;
+	va_list ap;
+
+	strbuf_init(&b, 2048);
+	va_start(ap, fmt);
+	if (strbuf_vappendf(&b, fmt, ap) < 0)
+		strbuf_reset(&b);
+	va_end(ap);
+	*error_r = strbuf_detach(&b);
+	return -1;
+}
+
+/* The first line of buf (len bytes), as a new string; NULL when empty. */
+static char *first_line(const char *buf, size_t len)
+{
+	size_t n = 0;
+	char *s;
+
+	while (n < len && buf[n] != '\n' && buf[n] != '\r')
+		n++;
+	if (n == 0)
+		return NULL;
+	s = malloc(n + 1);
+	if (s == NULL)
+		fatal("out of memory");
+	memcpy(s, buf, n);
+	s[n] = '\0';
+	return s;
+}
+
+static int read_password_file(const struct imap_account *a, char **secret_r,
+			      char **error_r)
+{
+	char buf[SECRET_MAX];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	fd = open(a->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return secret_error(error_r, "[imap:%s] password_file %s: "
+				    "cannot open: %s", a->name, a->password_file,
+				    strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return secret_error(error_r, "[imap:%s] password_file %s: "
+				    "not a regular file", a->name, a->password_file);
+	}
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+		close(fd);
+		return secret_error(error_r, "[imap:%s] password_file %s is "
+				    "readable or writable by every user (mode "
+				    "%04o); refusing to use it: chmod 600 %s",
+				    a->name, a->password_file,
+				    (unsigned)(st.st_mode & 07777), a->password_file);
+	}
+	while (len < sizeof(buf) &&
+	       (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			explicit_bzero(buf, sizeof(buf));
+			return secret_error(error_r, "[imap:%s] password_file %s: "
+					    "cannot read: %s", a->name,
+					    a->password_file, strerror(errno));
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	*secret_r = first_line(buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	if (*secret_r == NULL)
+		return secret_error(error_r, "[imap:%s] password_file %s: its "
+				    "first line is empty", a->name, a->password_file);
+	return 0;
+}
+
+/*
+ * Runs oauth2_token_command with /bin/sh -c (so the operator can give
+ * arguments) and takes the first line of its output.  Its stderr goes to
+ * ours, where the operator sees why it failed.
+ */
+static int run_token_command(const struct imap_account *a, char **secret_r,
+			     char **error_r)
+{
+	char buf[SECRET_MAX];
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return secret_error(error_r, "[imap:%s] oauth2_token_command: "
+				    "pipe: %s", a->name, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return secret_error(error_r, "[imap:%s] oauth2_token_command: "
+				    "fork: %s", a->name, strerror(errno));
+	}
+	if (pid == 0) {
+		/* The daemon blocks its signals in workers; the command gets
+		 * the defaults. */
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", a->oauth2_token_command, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len < sizeof(buf) &&
+	       (n = read(pipefd[0], buf + len, sizeof(buf) - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	if (status != 0) {
+		explicit_bzero(buf, sizeof(buf));
+		if (status != -1 && WIFEXITED(status))
+			return secret_error(error_r, "[imap:%s] oauth2_token_command "
+					    "exited with status %d", a->name,
+					    WEXITSTATUS(status));
+		return secret_error(error_r, "[imap:%s] oauth2_token_command "
+				    "failed (killed by a signal)", a->name);
+	}
+	*secret_r = first_line(buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	if (*secret_r == NULL)
+		return secret_error(error_r, "[imap:%s] oauth2_token_command "
+				    "printed no token", a->name);
+	return 0;
+}
+
+int imap_secret(const struct imap_account *a, char **secret_r, char **error_r)
+{
+	*secret_r = NULL;
+	*error_r = NULL;
+	if (a->password != NULL) {
+		*secret_r = strdup(a->password);
+		if (*secret_r == NULL)
+			fatal("out of memory");
+		return 0;
+	}
+	if (a->password_file != NULL)
+		return read_password_file(a, secret_r, error_r);
+	if (a->oauth2_token_command != NULL)
+		return run_token_command(a, secret_r, error_r);
+	return secret_error(error_r, "[imap:%s] has no password, password_file "
+			    "or oauth2_token_command", a->name);
+}
+
+void imap_secret_free(char **secret)
+{
+	if (secret == NULL || *secret == NULL)
+		return;
+	explicit_bzero(*secret, strlen(*secret));
+	free(*secret);
+	*secret = NULL;
+}
