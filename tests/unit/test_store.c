@@ -210,7 +210,7 @@ static void test_open_creates_parent_folders(void **state)
 	/* file format read/write versions 2 = WAL */
 	assert_int_equal(h[18], 2);
 	assert_int_equal(h[19], 2);
-	assert_int_equal(header_user_version(path), 1);
+	assert_int_equal(header_user_version(path), 2);
 }
 
 static void test_reopen_keeps_data_and_version(void **state)
@@ -224,7 +224,7 @@ static void test_reopen_keeps_data_and_version(void **state)
 	number = add_case(f->store, "Printer on fire", 1000);
 	add_message(f->store, number, "m1@example.com", 1001);
 	store_close(&f->store);
-	assert_int_equal(header_user_version(f->path), 1);
+	assert_int_equal(header_user_version(f->path), 2);
 
 	f->store = open_path(f->path);
 	assert_int_equal(store_case_get(f->store, f->pool, number, &c, &error), 1);
@@ -234,7 +234,7 @@ static void test_reopen_keeps_data_and_version(void **state)
 	/* numbering goes on after a reopen */
 	assert_int_equal(add_case(f->store, "second", 2000), number + 1);
 	store_close(&f->store);
-	assert_int_equal(header_user_version(f->path), 1);
+	assert_int_equal(header_user_version(f->path), 2);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -244,14 +244,14 @@ static void test_newer_schema_refused(void **state)
 
 	f->store = open_path(f->path);
 	store_close(&f->store);
-	header_set_user_version(f->path, 2);
+	header_set_user_version(f->path, 3);
 	assert_int_equal(store_open(f->path, &f->store, &error), -1);
 	assert_null(f->store);
 	assert_non_null(error);
 	assert_non_null(strstr(error, "newer"));
 
 	/* and it was not touched: the code's version still opens it */
-	header_set_user_version(f->path, 1);
+	header_set_user_version(f->path, 2);
 	f->store = open_path(f->path);
 }
 
@@ -352,6 +352,7 @@ static void test_case_fields_round_trip(void **state)
 	assert_int_equal(store_case_create(f->store, &in, &first, &error), 0);
 	in.linked_to = first;
 	in.language = "fr";
+	in.region = "EMEA";
 	in.requester_name = "Bob";
 	in.unverified = false;
 	assert_int_equal(store_case_create(f->store, &in, &second, &error), 0);
@@ -363,6 +364,7 @@ static void test_case_fields_round_trip(void **state)
 	assert_string_equal(c->requester, "bob@example.org");
 	assert_null(c->requester_name);
 	assert_null(c->language);
+	assert_null(c->region);
 	assert_int_equal(c->created_at, 1700000000);
 	assert_int_equal(c->updated_at, 1700000001);
 	assert_int_equal(c->closed_at, 0);
@@ -373,6 +375,7 @@ static void test_case_fields_round_trip(void **state)
 	assert_int_equal(store_case_get(f->store, f->pool, second, &c, &error), 1);
 	assert_int_equal(c->linked_to, first);
 	assert_string_equal(c->language, "fr");
+	assert_string_equal(c->region, "EMEA");
 	assert_string_equal(c->requester_name, "Bob");
 	assert_false(c->unverified);
 }
@@ -1114,6 +1117,59 @@ static void test_stats_counts(void **state)
 	assert_int_equal(st.quarantined, 1);
 }
 
+/* Per account and mailbox; a later set replaces, others are untouched. */
+static void test_imap_state(void **state)
+{
+	struct fixture *f = *state;
+	const char *error = NULL;
+	uint32_t validity = 9, last = 9;
+
+	assert_int_equal(store_imap_state_get(f->store, "fr", "INBOX", &validity,
+					      &last, &error), 0);
+	assert_int_equal(validity, 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_imap_state_set(f->store, "fr", "INBOX", 77, 10, 1,
+					      &error), 0);
+	assert_int_equal(store_imap_state_set(f->store, "fr", "Other", 5, 3, 1,
+					      &error), 0);
+	assert_int_equal(store_imap_state_set(f->store, "en", "INBOX", 4000000000u,
+					      4000000001u, 1, &error), 0);
+	assert_int_equal(store_imap_state_set(f->store, "fr", "INBOX", 78, 2, 2,
+					      &error), 0);
+	assert_int_equal(store_imap_state_get(f->store, "fr", "INBOX", &validity,
+					      &last, &error), 1);
+	assert_int_equal(validity, 78);
+	assert_int_equal(last, 2);
+	assert_int_equal(store_imap_state_get(f->store, "fr", "Other", &validity,
+					      &last, &error), 1);
+	assert_int_equal(validity, 5);
+	assert_int_equal(last, 3);
+	/* UIDs are unsigned 32-bit: the top of the range survives. */
+	assert_int_equal(store_imap_state_get(f->store, "en", "INBOX", &validity,
+					      &last, &error), 1);
+	assert_int_equal(validity, 4000000000u);
+	assert_int_equal(last, 4000000001u);
+}
+
+/* A state recorded inside a transaction that is rolled back is gone: the
+ * fetcher relies on the last UID moving only with what was committed. */
+static void test_imap_state_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+	const char *error = NULL;
+	uint32_t validity, last;
+
+	assert_int_equal(store_imap_state_set(f->store, "a", "INBOX", 1, 5, 1,
+					      &error), 0);
+	assert_int_equal(store_begin(f->store, &error), 0);
+	assert_int_equal(store_imap_state_set(f->store, "a", "INBOX", 1, 50, 1,
+					      &error), 0);
+	store_rollback(f->store);
+	assert_int_equal(store_imap_state_get(f->store, "a", "INBOX", &validity,
+					      &last, &error), 1);
+	assert_int_equal(last, 5);
+}
+
 #define MEM(t) cmocka_unit_test_setup_teardown(t, setup_memory, teardown)
 #define DIR(t) cmocka_unit_test_setup_teardown(t, setup_dir, teardown)
 
@@ -1150,6 +1206,8 @@ int main(void)
 		MEM(test_attachment_bad_hash_or_message_rejected),
 		MEM(test_quarantine_add_and_list),
 		MEM(test_stats_counts),
+		MEM(test_imap_state),
+		MEM(test_imap_state_rolls_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
