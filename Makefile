@@ -150,6 +150,7 @@ install: $(BUILD)/supportgw $(BUILD)/supportgw-net
 	install -m 755 $(BUILD)/supportgw $(DESTDIR)$(PREFIX)/bin/supportgw
 	install -m 755 $(BUILD)/supportgw-net $(DESTDIR)$(LIBEXECDIR)/supportgw-net
 	install -m 644 config/supportgw.ini $(DESTDIR)$(PREFIX)/share/doc/supportgw/supportgw.ini.example
+	install -m 644 config/supportgw.service $(DESTDIR)$(PREFIX)/share/doc/supportgw/supportgw.service
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/supportgw/templates/
 	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/supportgw/README.md
 

@@ -31,6 +31,7 @@ static json_t *case_json(const struct cli *cli, const struct store_case *c)
 	json_object_set_new(o, "requester", cli_json_str(c->requester));
 	json_object_set_new(o, "requester_name", cli_json_str(c->requester_name));
 	json_object_set_new(o, "language", cli_json_str(c->language));
+	json_object_set_new(o, "region", cli_json_str(c->region));
 	json_object_set_new(o, "created_at", cli_json_time(c->created_at, true));
 	json_object_set_new(o, "updated_at", cli_json_time(c->updated_at, true));
 	json_object_set_new(o, "closed_at", cli_json_time(c->closed_at, c->closed_at != 0));
@@ -272,6 +273,8 @@ static int cases_show(struct cli *cli, int argc, char **argv)
 		       created);
 		if (c->language != NULL)
 			printf("  Language:  %s\n", c->language);
+		if (c->region != NULL)
+			printf("  Region:    %s\n", c->region);
 		if (c->linked_to != 0)
 			printf("  Follows:   case %s\n", cli_case_str(cli, c->linked_to, linked));
 		printf("  Messages:  %u\n", c->message_count);
