@@ -22,6 +22,10 @@
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
 static int sig_pipe[2] = { -1, -1 };
+/* The mask to wait with: the signals below are blocked while working and
+ * let in only inside ppoll(), so a signal never cuts a libetpan or SQLite
+ * call in half; the work in hand finishes and the flag is seen after. */
+static sigset_t wait_mask;
 
 static void on_signal(int sig)
 {
@@ -41,6 +45,7 @@ static void on_signal(int sig)
 int daemon_signals_init(void)
 {
 	struct sigaction sa;
+	sigset_t block;
 
 	if (sig_pipe[0] >= 0) {
 		close(sig_pipe[0]);
@@ -53,9 +58,17 @@ int daemon_signals_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking read or poll is cut short so the flag is
-	 * looked at within the 5 s a stop may take. */
-	sa.sa_flags = 0;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGHUP);
+	sigdelset(&wait_mask, SIGCHLD);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -67,7 +80,32 @@ int daemon_signals_init(void)
 
 bool daemon_stopping(void)
 {
-	return stop_flag != 0;
+	sigset_t pending;
+
+	if (stop_flag != 0)
+		return true;
+	/* Blocked while working: a stop asked meanwhile is pending. */
+	if (sig_pipe[0] >= 0 && sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1))
+		return true;
+	return false;
+}
+
+const sigset_t *daemon_wait_mask(void)
+{
+	return sig_pipe[0] >= 0 ? &wait_mask : NULL;
+}
+
+int daemon_poll(struct pollfd *fds, size_t n, int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	return ppoll(fds, (nfds_t)n, tsp, daemon_wait_mask());
 }
 
 bool daemon_take_reload(void)
@@ -97,7 +135,7 @@ void daemon_sleep(int ms)
 
 	if (daemon_stopping())
 		return;
-	if (poll(&p, sig_pipe[0] >= 0 ? 1 : 0, ms) > 0)
+	if (daemon_poll(&p, sig_pipe[0] >= 0 ? 1 : 0, ms) > 0)
 		daemon_signals_drain();
 }
 
@@ -132,7 +170,10 @@ static pid_t spawn(const struct config *config, const struct daemon_jobs *jobs,
 		int status;
 
 		daemon_signals_init();
+		/* Workers leave SIGCHLD alone (the token command is waited
+		 * for) and SIGHUP to the supervisor. */
 		signal(SIGCHLD, SIG_DFL);
+		signal(SIGHUP, SIG_IGN);
 		status = jobs->run(config, index, jobs->ctx);
 		/* exit(), not _exit(): stdio and SQLite's files are the
 		 * child's own to close. */
@@ -207,7 +248,7 @@ static void stop_all(const struct config *config, const struct daemon_jobs *jobs
 			struct pollfd p = { .fd = daemon_signal_fd(), .events = POLLIN };
 			int64_t left = deadline - now_ms();
 
-			if (poll(&p, 1, left > 100 ? 100 : (int)(left > 0 ? left : 0)) > 0)
+			if (daemon_poll(&p, 1, left > 100 ? 100 : (int)(left > 0 ? left : 0)) > 0)
 				daemon_signals_drain();
 		}
 	}
@@ -254,7 +295,7 @@ int daemon_supervise(struct config **configp, const struct daemon_jobs *jobs)
 					w[i].restart_at = now + 5;
 			}
 		}
-		if (poll(&p, 1, 1000) > 0)
+		if (daemon_poll(&p, 1, 1000) > 0)
 			daemon_signals_drain();
 		reap(config, jobs, w, n, daemon_stopping());
 		if (daemon_stopping()) {

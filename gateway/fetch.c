@@ -472,7 +472,8 @@ int fetch_forever(const struct fetch_env *env, const struct imap_account *accoun
 			if (r != OK || daemon_stopping())
 				break;
 			w = imap_wait(imap, stop_fd, imap_has(imap, "IDLE") ?
-				      IDLE_RENEW_MS : (int)account->poll_seconds * 1000);
+				      IDLE_RENEW_MS : (int)account->poll_seconds * 1000,
+				      daemon_wait_mask());
 			if (w < 0)
 				r = FAIL_IMAP;
 			else if (w == 2)

@@ -820,9 +820,10 @@ int imap_move(struct imap *imap, const uint32_t *uids, size_t count,
 
 /* Waits on the connection (unless fd < 0) and stop_fd: 1 data, 0 timeout,
  * 2 stop, -1 poll failed. */
-static int wait_fds(int fd, int stop_fd, int timeout_ms)
+static int wait_fds(int fd, int stop_fd, int timeout_ms, const sigset_t *mask)
 {
 	struct pollfd p[2];
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
 	int n = 0, r;
 
 	if (fd >= 0) {
@@ -835,7 +836,7 @@ static int wait_fds(int fd, int stop_fd, int timeout_ms)
 	n++;
 	/* A signal (EINTR) ends the wait like stop_fd: the caller looks at
 	 * its flags and waits again if it was not asked to stop. */
-	r = poll(p, (nfds_t)n, timeout_ms);
+	r = ppoll(p, (nfds_t)n, timeout_ms >= 0 ? &ts : NULL, mask);
 	if (r < 0)
 		return errno == EINTR ? 2 : -1;
 	if (r == 0)
@@ -845,12 +846,13 @@ static int wait_fds(int fd, int stop_fd, int timeout_ms)
 	return 1;
 }
 
-int imap_wait(struct imap *imap, int stop_fd, int timeout_ms)
+int imap_wait(struct imap *imap, int stop_fd, int timeout_ms,
+	      const sigset_t *sigmask)
 {
 	int r, ret, fd;
 
 	if (!imap_has(imap, "IDLE"))
-		return wait_fds(-1, stop_fd, timeout_ms) == 2 ? 2 : 0;
+		return wait_fds(-1, stop_fd, timeout_ms, sigmask) == 2 ? 2 : 0;
 	r = mailimap_idle(imap->mi);
 	if (r != MAILIMAP_NO_ERROR)
 		return lib_fail(imap, r, "IDLE");
@@ -860,7 +862,7 @@ int imap_wait(struct imap *imap, int stop_fd, int timeout_ms)
 		ret = 1;
 	} else {
 		fd = mailimap_idle_get_fd(imap->mi);
-		ret = wait_fds(fd, stop_fd, timeout_ms);
+		ret = wait_fds(fd, stop_fd, timeout_ms, sigmask);
 		if (ret < 0) {
 			imap_fail(imap, IMAP_FAIL_NET, "IDLE: poll: %s", strerror(errno));
 			return -1;

@@ -1,10 +1,14 @@
 /*
  * daemon.h - signals and the supervisor of worker processes.
  *
- * Signals: SIGTERM and SIGINT ask to stop, SIGHUP to reload; the handlers
- * only set a flag and write a byte to a self-pipe, so a worker waiting in
- * poll() (IDLE, backoff) wakes at once.  These flags are process-wide state
- * by nature (a signal handler has nowhere else to put them).
+ * Signals: SIGTERM and SIGINT ask to stop, SIGHUP to reload.  They are
+ * blocked while the process works and let in only while it waits (IDLE,
+ * backoff: daemon_poll()), so a signal never cuts a libetpan or SQLite
+ * call in half: the batch in hand is finished, then the flag is seen
+ * (daemon_stopping() also looks at signals still pending).  The handlers
+ * only set a flag and write a byte to a self-pipe.  These flags are
+ * process-wide state by nature (a signal handler has nowhere else to put
+ * them).
  *
  * Supervisor (OpenSMTPD / Dovecot style): one process per job, here one per
  * IMAP account (later: the outbox and the reminder scheduler), so a stuck
@@ -24,6 +28,8 @@
 #ifndef SUPPORTGW_DAEMON_H
 #define SUPPORTGW_DAEMON_H
 
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +48,10 @@ void daemon_signals_drain(void);
 int daemon_signal_fd(void);
 /* Sleeps ms milliseconds, or less when a signal arrives. */
 void daemon_sleep(int ms);
+/* The signal mask to wait with (ppoll), or NULL before init. */
+const sigset_t *daemon_wait_mask(void);
+/* poll() that lets the signals in while it waits; -1/EINTR when one came. */
+int daemon_poll(struct pollfd *fds, size_t n, int timeout_ms);
 
 /*
  * A worker: runs job `index` of `config` in a fresh child process until

@@ -17,6 +17,7 @@
 #ifndef SUPPORTGW_IMAP_H
 #define SUPPORTGW_IMAP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,10 +117,13 @@ int imap_move(struct imap *imap, const uint32_t *uids, size_t count,
 /*
  * Waits for news on the selected mailbox: IDLE when the server has it,
  * else just waits.  Returns when the server says something (1), after
- * timeout_ms (0), or when stop_fd becomes readable (2; it is not read),
- * or -1 on error.  IDLE is ended with DONE before returning.
+ * timeout_ms (0), or when stop_fd becomes readable or a signal arrives
+ * (2; stop_fd is not read), or -1 on error.  IDLE is ended with DONE
+ * before returning.  sigmask: the signal mask while waiting (ppoll), so
+ * signals blocked during the work get in; NULL keeps the current one.
  */
-int imap_wait(struct imap *imap, int stop_fd, int timeout_ms)
+int imap_wait(struct imap *imap, int stop_fd, int timeout_ms,
+	      const sigset_t *sigmask)
 	__attribute__((warn_unused_result));
 
 /*
