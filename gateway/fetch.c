@@ -40,6 +40,7 @@ struct session {
 	struct ingest_ctx ingest;
 	struct imap_mailbox box;
 	uint32_t last_uid;          /* highest UID done */
+	uint32_t exists_mark;       /* EXISTS when the last listing started */
 	bool quarantine_ready;      /* quarantine mailbox exists */
 	bool move_ready;            /* move target exists */
 	char source[300];           /* "imap:NAME" */
@@ -49,7 +50,16 @@ struct session {
 	uint32_t *quarantined;      /* also copied to the quarantine mailbox */
 	size_t quarantined_count;
 	size_t stored, duplicates, quarantines;
+	int64_t ingest_us;          /* this batch's time in ingest */
 };
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 enum outcome { OK = 0, FAIL_IMAP, FAIL_STORE };
 
@@ -81,6 +91,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 	struct session *s = ctx;
 	struct ingest_result res;
 	const char *error = NULL;
+	int64_t t0 = now_us();
 	char num[32];
 
 	if (ingest_message(&s->ingest, data, len, s->source, &res, &error) < 0) {
@@ -88,6 +99,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 			  uid, error);
 		return FAIL_STORE;
 	}
+	s->ingest_us += now_us() - t0;
 	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s",
 		 s->account->name, uid, res.message_id != NULL ? "<" : "",
 		 res.message_id != NULL ? res.message_id : "-",
@@ -248,6 +260,7 @@ static int run_batch(struct session *s, const struct imap_uid *uids, size_t coun
 	size_t n_normal = 0, n_big = 0;
 	const char *error = NULL;
 	struct oversize o = { s, uids, count };
+	int64_t t0 = now_us(), t_fetched, t_committed, t_after;
 	int r;
 
 	s->done = calloc(count, sizeof(uint32_t));
@@ -255,6 +268,7 @@ static int run_batch(struct session *s, const struct imap_uid *uids, size_t coun
 	if (normal == NULL || big == NULL || s->done == NULL || s->quarantined == NULL)
 		fatal("out of memory");
 	s->done_count = s->quarantined_count = 0;
+	s->ingest_us = 0;
 	for (size_t i = 0; i < count; i++) {
 		if (uids[i].size > max)
 			big[n_big++] = uids[i].uid;
@@ -276,18 +290,30 @@ static int run_batch(struct session *s, const struct imap_uid *uids, size_t coun
 		store_rollback(s->ingest.store);
 		goto out;
 	}
+	t_fetched = now_us();
 	if (store_commit(s->ingest.store, &error) < 0) {
 		log_error("account=%s: cannot commit: %s", s->account->name, error);
 		store_rollback(s->ingest.store);
 		r = FAIL_STORE;
 		goto out;
 	}
+	t_committed = now_us();
 	/* Committed: now, and only now, the server may be told. */
 	if (apply_after(s) < 0) {
 		r = FAIL_IMAP;
 		goto out;
 	}
+	t_after = now_us();
 	r = record_state(s, uids[count - 1].uid);
+	/* Where a batch's time goes, for whoever tunes batch_size. */
+	log_debug("account=%s batch of %zu up to UID %u: fetch %lld ms, ingest "
+		  "%lld ms, commit %lld ms, after %lld ms, state %lld ms",
+		  s->account->name, count, uids[count - 1].uid,
+		  (long long)(t_fetched - t0 - s->ingest_us) / 1000,
+		  (long long)s->ingest_us / 1000,
+		  (long long)(t_committed - t_fetched) / 1000,
+		  (long long)(t_after - t_committed) / 1000,
+		  (long long)(now_us() - t_after) / 1000);
 out:
 	free(normal);
 	free(big);
@@ -305,6 +331,7 @@ static int fetch_new(struct session *s)
 	size_t count = 0, i = 0;
 	int r = OK;
 
+	s->exists_mark = imap_exists(s->imap);
 	if (imap_list_new(s->imap, s->last_uid, &uids, &count) < 0)
 		return FAIL_IMAP;
 	if (count > 0)
@@ -471,6 +498,12 @@ int fetch_forever(const struct fetch_env *env, const struct imap_account *accoun
 			r = fetch_new(&s);
 			if (r != OK || daemon_stopping())
 				break;
+			/* The server may have announced new mail in its answer
+			 * to one of our commands (UID STORE, MOVE, or the listing
+			 * itself) instead of in IDLE, and it says it once: list
+			 * again before idling whenever the count moved. */
+			if (imap_exists(imap) != s.exists_mark)
+				continue;
 			w = imap_wait(imap, stop_fd, imap_has(imap, "IDLE") ?
 				      IDLE_RENEW_MS : (int)account->poll_seconds * 1000,
 				      daemon_wait_mask());

@@ -496,6 +496,13 @@ int imap_select(struct imap *imap, const char *mailbox,
 	return 0;
 }
 
+uint32_t imap_exists(const struct imap *imap)
+{
+	if (imap->mi == NULL || imap->mi->imap_selection_info == NULL)
+		return 0;
+	return imap->mi->imap_selection_info->sel_exists;
+}
+
 int imap_mailbox_exists(struct imap *imap, const char *mailbox)
 {
 	clist *list = NULL;

@@ -77,6 +77,9 @@ const char *imap_tls_info(struct imap *imap, char *buf, size_t size);
 
 int imap_select(struct imap *imap, const char *mailbox,
 		struct imap_mailbox *info_r) __attribute__((warn_unused_result));
+/* The selected mailbox's message count as the server last told it
+ * (EXISTS, also in answers to other commands). */
+uint32_t imap_exists(const struct imap *imap);
 /* Creates a mailbox unless it exists: 1 created, 0 existed, -1 error. */
 int imap_ensure_mailbox(struct imap *imap, const char *mailbox)
 	__attribute__((warn_unused_result));

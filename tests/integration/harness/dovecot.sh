@@ -314,6 +314,12 @@ dovecot_stop() {
 	[ -n "$_sd" ] || return 0
 	_p=$(cat "$_sd/harness.pid" 2>/dev/null)
 	[ -n "$_p" ] || return 0
+	# A pid file left by an earlier run may name a pid reused since:
+	# signal it only when it is still this instance's master.
+	if ! tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -qF "$_sd/dovecot.conf"; then
+		rm -f "$_sd/harness.pid"
+		return 0
+	fi
 	kill -TERM -"$_p" 2>/dev/null || kill -TERM "$_p" 2>/dev/null
 	_i=0
 	while _dovecot_alive "$_p"; do
