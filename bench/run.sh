@@ -4,12 +4,15 @@
 #   sh bench/run.sh PATH/TO/supportgw
 #
 # Measures `import` (20k and 100k message Maildirs), `deliver` (one process
-# per message) and `parse --fingerprints`, each under GNU /usr/bin/time -v.
+# per message) and `parse --fingerprints`, each under GNU /usr/bin/time -v;
+# then runs bench/imap.sh (IMAP fetch and IDLE against a private Dovecot),
+# which prints its own summary after this one (bench/out/imap/results.md).
 # Everything goes to bench/out/ (gitignored); the Markdown summary is printed
 # on stdout and saved to bench/out/results.md, progress goes to stderr.
 #
 # Overrides (environment): BENCH_SEED (42), BENCH_SMALL (20000),
-# BENCH_LARGE (100000), BENCH_DELIVER (2000 messages).
+# BENCH_LARGE (100000), BENCH_DELIVER (2000 messages); BENCH_IMAP=0 leaves
+# bench/imap.sh out (see that file for its own overrides).
 # Exit status: 0 when every step ran (targets missed or not), 1 on failure,
 # 64 on bad usage.
 set -eu
@@ -294,3 +297,12 @@ MISSES=$(printf '%s' "$ROWS" | grep -o MISS | wc -l)
 	echo '```'
 } >"$OUT/results.md"
 cat "$OUT/results.md"
+
+# ---- 6. IMAP fetch and IDLE (bench/imap.sh) ---------------------------------
+
+if [ "${BENCH_IMAP:-1}" != 0 ]; then
+	echo
+	_rc=0
+	sh "$ROOT/bench/imap.sh" "$SGW" || _rc=$?
+	[ "$_rc" -eq 0 ] || die "bench/imap.sh failed (exit $_rc)"
+fi
