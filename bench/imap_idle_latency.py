@@ -56,16 +56,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the harness folder
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "integration", "harness"))
 from imaptool import gen_message  # noqa: E402  (the harness's messages)
-
-
-class Fail(Exception):
-    pass
-
-
-def check(typ, data, what):
-    if typ != "OK":
-        raise Fail("%s: %s %r" % (what, typ, data))
-    return data
+from imap_raw_fetch import Fail, check, quote  # noqa: E402  (beside this file)
 
 
 EXISTS_RE = re.compile(rb"^\* (\d+) EXISTS")
@@ -259,10 +250,6 @@ def run(args):
 
 def ms(seconds):
     return round(seconds * 1000, 1)
-
-
-def quote(name):
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def main():
