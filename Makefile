@@ -100,6 +100,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsupportgw.a $(wildcard tests/unit/*
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsupportgw.a $(LDFLAGS) $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
+# Unit tests of the network side (tests/unit/test_imap*.c) link it too.
+$(BUILD)/tests/test_imap%: tests/unit/test_imap%.c $(BUILD)/libsupportgw-net.a $(BUILD)/libsupportgw.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsupportgw-net.a $(BUILD)/libsupportgw.a $(LDFLAGS) $(NET_LIBS) -lm $(CMOCKA_LIBS)
+
 # Fuzz targets built with the ordinary compiler and a replay main, so that
 # `make check` replays their seed corpora without needing clang.
 $(BUILD)/fuzz/%_replay: fuzz/%.c fuzz/replay_main.c $(BUILD)/libsupportgw.a
