@@ -11,12 +11,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -109,16 +111,27 @@ static int read_password_file(const struct imap_account *a, char **secret_r,
 	return 0;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Runs oauth2_token_command with /bin/sh -c (so the operator can give
  * arguments) and takes the first line of its output.  Its stderr goes to
- * ours, where the operator sees why it failed.
+ * ours, where the operator sees why it failed.  It gets timeout_seconds,
+ * like any network step: a token service that hangs must not hang the
+ * account's worker.
  */
 static int run_token_command(const struct imap_account *a, char **secret_r,
 			     char **error_r)
 {
 	char buf[SECRET_MAX];
 	int pipefd[2], status;
+	bool timed_out = false;
 	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
@@ -140,20 +153,39 @@ static int run_token_command(const struct imap_account *a, char **secret_r,
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* A group of its own, so a timeout kills what it started too. */
+		setpgid(0, 0);
 		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", a->oauth2_token_command, (char *)NULL);
 		_exit(127);
 	}
+	/* Also here: the group exists whichever of the two runs first. */
+	(void)setpgid(pid, pid);
 	close(pipefd[1]);
-	while (len < sizeof(buf) &&
-	       (n = read(pipefd[0], buf + len, sizeof(buf) - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+	{
+		int64_t deadline = now_ms() + (int64_t)a->timeout_seconds * 1000;
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+
+		while (len < sizeof(buf)) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				timed_out = true;
+				break;
+			}
+			n = read(pipefd[0], buf + len, sizeof(buf) - len);
+			if (n == 0)
+				break;
+			if (n < 0) {
+				if (errno == EINTR || errno == EAGAIN)
+					continue;
+				break;
+			}
+			len += (size_t)n;
 		}
-		len += (size_t)n;
 	}
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
@@ -161,6 +193,12 @@ static int run_token_command(const struct imap_account *a, char **secret_r,
 			status = -1;
 			break;
 		}
+	}
+	if (timed_out) {
+		explicit_bzero(buf, sizeof(buf));
+		return secret_error(error_r, "[imap:%s] oauth2_token_command did "
+				    "not finish within %u s (timeout_seconds); killed",
+				    a->name, a->timeout_seconds);
 	}
 	if (status != 0) {
 		explicit_bzero(buf, sizeof(buf));

@@ -34,6 +34,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/pass", f->dir);
 	f->a.name = "support";
+	f->a.timeout_seconds = 60;
 	f->a.user = "support@example.com";
 	*state = f;
 	return 0;
@@ -181,6 +182,19 @@ static void test_token_command(void **state)
 	free(e);
 }
 
+/* A token service that hangs costs timeout_seconds, not the worker. */
+static void test_token_command_timeout(void **state)
+{
+	struct fixture *f = *state;
+	char *e;
+
+	f->a.timeout_seconds = 1;
+	f->a.oauth2_token_command = "sleep 30; echo late";
+	e = secret_err(&f->a);
+	assert_non_null(strstr(e, "did not finish within 1 s"));
+	free(e);
+}
+
 static void test_no_credential(void **state)
 {
 	struct fixture *f = *state;
@@ -200,6 +214,7 @@ int main(void)
 		T(test_password_file_others_refused),
 		T(test_password_file_missing_or_empty),
 		T(test_token_command),
+		T(test_token_command_timeout),
 		T(test_no_credential),
 	};
 
