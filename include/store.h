@@ -105,6 +105,30 @@ struct store_quarantine {
 	size_t raw_len;
 };
 
+enum outbox_status {
+	OUTBOX_QUEUED = 0,
+	OUTBOX_SENT = 1,
+	OUTBOX_FAILED = 2,
+};
+
+/* One outgoing mail. */
+struct store_outbox {
+	int64_t id;               /* assigned by the store */
+	uint64_t case_number;     /* 0 when about no case */
+	const char *kind;         /* template: "ack_new_case"... */
+	const char *message_id;   /* without brackets; unique */
+	const char *mail_from;    /* envelope sender (bounce address) */
+	const char *rcpt;         /* envelope recipients, space-separated */
+	enum outbox_status status;
+	unsigned attempts;
+	int64_t created_at;
+	int64_t next_attempt_at;
+	int64_t sent_at;          /* 0 until sent */
+	const char *last_error;   /* the server's answer to the last try */
+	const void *raw;          /* the exact bytes (store_outbox_get only) */
+	size_t raw_len;
+};
+
 struct store_stats {
 	uint64_t cases, open_cases, messages, attachments, blobs, quarantined;
 };
@@ -203,6 +227,7 @@ typedef int store_case_cb(void *ctx, const struct store_case *c);
 typedef int store_message_cb(void *ctx, const struct store_message *m);
 typedef int store_attachment_cb(void *ctx, const struct store_attachment *a);
 typedef int store_quarantine_cb(void *ctx, const struct store_quarantine *q);
+typedef int store_outbox_cb(void *ctx, const struct store_outbox *o);
 
 int store_cases_list(struct store *store, int status_filter,
 		     store_case_cb *cb, void *ctx, const char **error_r)
@@ -236,6 +261,50 @@ int store_imap_state_get(struct store *store, const char *account,
 int store_imap_state_set(struct store *store, const char *account,
 			 const char *mailbox, uint32_t uidvalidity,
 			 uint32_t last_uid, int64_t when, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/*
+ * Outgoing mail.  store_outbox_add() queues a mail (due at once) and, when
+ * it is about a case, records its Message-ID with the case, so replies to
+ * it thread by References; call it in the transaction that decided to send.
+ * The sender takes the due ids (store_outbox_due), reads each
+ * (store_outbox_get, raw filled, pool-allocated), and after each attempt
+ * records the outcome in a transaction of its own: mark_sent, mark_retry
+ * (attempts + 1, due again at next_at) or mark_failed.  Those fail (not
+ * temporarily) when the row is not queued.  requeue: a failed (or queued)
+ * mail is due again at now; a sent one is refused.
+ * status_filter: -1 all, else an enum outbox_status.
+ */
+int store_outbox_add(struct store *store, const struct store_outbox *o,
+		     int64_t *id_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_outbox_due(struct store *store, struct pool *pool, int64_t now,
+		     unsigned limit, int64_t **ids_r, size_t *count_r,
+		     const char **error_r) __attribute__((warn_unused_result));
+int store_outbox_get(struct store *store, struct pool *pool, int64_t id,
+		     struct store_outbox **o_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_outbox_list(struct store *store, int status_filter,
+		      store_outbox_cb *cb, void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_outbox_mark_sent(struct store *store, int64_t id, int64_t when,
+			   const char **error_r) __attribute__((warn_unused_result));
+int store_outbox_mark_retry(struct store *store, int64_t id, int64_t next_at,
+			    const char *reason, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_outbox_mark_failed(struct store *store, int64_t id,
+			     const char *reason, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_outbox_requeue(struct store *store, int64_t id, int64_t now,
+			 const char **error_r) __attribute__((warn_unused_result));
+
+/* Automatic answers sent to an address since a time (the rate limit), and
+ * counting one more. */
+int store_auto_reply_count(struct store *store, const char *address,
+			   int64_t since, unsigned *count_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_auto_reply_add(struct store *store, const char *address,
+			 int64_t when, const char **error_r)
 	__attribute__((warn_unused_result));
 
 #endif

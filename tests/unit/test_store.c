@@ -210,7 +210,7 @@ static void test_open_creates_parent_folders(void **state)
 	/* file format read/write versions 2 = WAL */
 	assert_int_equal(h[18], 2);
 	assert_int_equal(h[19], 2);
-	assert_int_equal(header_user_version(path), 2);
+	assert_int_equal(header_user_version(path), 3);
 }
 
 static void test_reopen_keeps_data_and_version(void **state)
@@ -224,7 +224,7 @@ static void test_reopen_keeps_data_and_version(void **state)
 	number = add_case(f->store, "Printer on fire", 1000);
 	add_message(f->store, number, "m1@example.com", 1001);
 	store_close(&f->store);
-	assert_int_equal(header_user_version(f->path), 2);
+	assert_int_equal(header_user_version(f->path), 3);
 
 	f->store = open_path(f->path);
 	assert_int_equal(store_case_get(f->store, f->pool, number, &c, &error), 1);
@@ -234,7 +234,7 @@ static void test_reopen_keeps_data_and_version(void **state)
 	/* numbering goes on after a reopen */
 	assert_int_equal(add_case(f->store, "second", 2000), number + 1);
 	store_close(&f->store);
-	assert_int_equal(header_user_version(f->path), 2);
+	assert_int_equal(header_user_version(f->path), 3);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -244,14 +244,14 @@ static void test_newer_schema_refused(void **state)
 
 	f->store = open_path(f->path);
 	store_close(&f->store);
-	header_set_user_version(f->path, 3);
+	header_set_user_version(f->path, 4);
 	assert_int_equal(store_open(f->path, &f->store, &error), -1);
 	assert_null(f->store);
 	assert_non_null(error);
 	assert_non_null(strstr(error, "newer"));
 
 	/* and it was not touched: the code's version still opens it */
-	header_set_user_version(f->path, 2);
+	header_set_user_version(f->path, 3);
 	f->store = open_path(f->path);
 }
 
@@ -1170,6 +1170,126 @@ static void test_imap_state_rolls_back(void **state)
 	assert_int_equal(last, 5);
 }
 
+static int64_t queue_mail(struct store *store, uint64_t number,
+			  const char *msgid, int64_t when)
+{
+	struct store_outbox o = {
+		.case_number = number, .kind = "ack_new_case",
+		.message_id = msgid, .mail_from = "bounces@support.example",
+		.rcpt = "alice@example.com", .raw = "Subject: x\r\n\r\nbody\r\n",
+		.raw_len = 21, .created_at = when,
+	};
+	const char *error = NULL;
+	int64_t id = 0;
+
+	if (store_outbox_add(store, &o, &id, &error) < 0)
+		fail_msg("store_outbox_add: %s", error);
+	return id;
+}
+
+static int count_outbox(void *ctx, const struct store_outbox *o)
+{
+	(*(unsigned *)ctx)++;
+	assert_string_equal(o->kind, "ack_new_case");
+	return 0;
+}
+
+/* The life of an outgoing mail: queued, due, retried, sent or failed;
+ * its Message-ID threads replies into the case. */
+static void test_outbox_life(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t n = add_case(f->store, "one", 100);
+	int64_t a = queue_mail(f->store, n, "ack-1@gw", 100);
+	int64_t b = queue_mail(f->store, n, "ack-2@gw", 100);
+	int64_t c = queue_mail(f->store, 0, "notice@gw", 100);
+	struct store_outbox *o = NULL;
+	const char *error = NULL;
+	int64_t *ids;
+	size_t count;
+	uint64_t found = 0;
+	unsigned listed = 0;
+
+	assert_int_equal(store_message_id_case(f->store, "ack-1@gw", &found, &error), 1);
+	assert_int_equal(found, n);
+	assert_int_equal(store_message_id_case(f->store, "notice@gw", &found, &error), 0);
+
+	assert_int_equal(store_outbox_due(f->store, f->pool, 100, 10, &ids, &count, &error), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(ids[0], a);
+	assert_int_equal(store_outbox_due(f->store, f->pool, 100, 2, &ids, &count, &error), 0);
+	assert_int_equal(count, 2);
+
+	assert_int_equal(store_outbox_get(f->store, f->pool, a, &o, &error), 1);
+	assert_int_equal(o->raw_len, 21);
+	assert_memory_equal(o->raw, "Subject: x\r\n\r\nbody\r\n", 21);
+	assert_string_equal(o->rcpt, "alice@example.com");
+	assert_int_equal(o->status, OUTBOX_QUEUED);
+
+	assert_int_equal(store_outbox_mark_sent(f->store, a, 101, &error), 0);
+	assert_int_equal(store_outbox_mark_retry(f->store, b, 160, "451 busy", &error), 0);
+	assert_int_equal(store_outbox_mark_failed(f->store, c, "550 no such user", &error), 0);
+	/* once sent, nothing more happens to it */
+	assert_int_equal(store_outbox_mark_sent(f->store, a, 102, &error), -1);
+	assert_false(store_error_temporary(f->store));
+	assert_int_equal(store_outbox_requeue(f->store, a, 103, &error), -1);
+
+	/* b is not due before 160 */
+	assert_int_equal(store_outbox_due(f->store, f->pool, 159, 10, &ids, &count, &error), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(store_outbox_due(f->store, f->pool, 160, 10, &ids, &count, &error), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(ids[0], b);
+	assert_int_equal(store_outbox_get(f->store, f->pool, b, &o, &error), 1);
+	assert_int_equal(o->attempts, 1);
+	assert_string_equal(o->last_error, "451 busy");
+
+	assert_int_equal(store_outbox_get(f->store, f->pool, c, &o, &error), 1);
+	assert_int_equal(o->status, OUTBOX_FAILED);
+	assert_int_equal(store_outbox_requeue(f->store, c, 200, &error), 0);
+	assert_int_equal(store_outbox_due(f->store, f->pool, 200, 10, &ids, &count, &error), 0);
+	assert_int_equal(count, 2);
+
+	assert_int_equal(store_outbox_list(f->store, OUTBOX_SENT, count_outbox,
+					   &listed, &error), 0);
+	assert_int_equal(listed, 1);
+	listed = 0;
+	assert_int_equal(store_outbox_list(f->store, -1, count_outbox, &listed, &error), 0);
+	assert_int_equal(listed, 3);
+	assert_int_equal(store_outbox_get(f->store, f->pool, 999, &o, &error), 0);
+}
+
+static void test_outbox_message_id_unique(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t n = add_case(f->store, "one", 100);
+	struct store_outbox o = {
+		.case_number = n, .kind = "ack_new_case", .message_id = "same@gw",
+		.mail_from = "b@x", .rcpt = "a@x", .raw = "x", .raw_len = 1,
+	};
+	const char *error = NULL;
+
+	assert_int_equal(store_outbox_add(f->store, &o, NULL, &error), 0);
+	assert_int_equal(store_outbox_add(f->store, &o, NULL, &error), -1);
+}
+
+static void test_auto_reply_counts(void **state)
+{
+	struct fixture *f = *state;
+	const char *error = NULL;
+	unsigned count = 9;
+
+	assert_int_equal(store_auto_reply_count(f->store, "a@x", 0, &count, &error), 0);
+	assert_int_equal(count, 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_auto_reply_add(f->store, "A@X", 100 + i, &error), 0);
+	assert_int_equal(store_auto_reply_add(f->store, "b@x", 100, &error), 0);
+	assert_int_equal(store_auto_reply_count(f->store, "a@x", 0, &count, &error), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(store_auto_reply_count(f->store, "a@X", 101, &count, &error), 0);
+	assert_int_equal(count, 2);
+}
+
 #define MEM(t) cmocka_unit_test_setup_teardown(t, setup_memory, teardown)
 #define DIR(t) cmocka_unit_test_setup_teardown(t, setup_dir, teardown)
 
@@ -1208,6 +1328,9 @@ int main(void)
 		MEM(test_stats_counts),
 		MEM(test_imap_state),
 		MEM(test_imap_state_rolls_back),
+		MEM(test_outbox_life),
+		MEM(test_outbox_message_id_unique),
+		MEM(test_auto_reply_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
