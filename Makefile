@@ -35,7 +35,7 @@ CC       ?= cc
 PKGS     := libpcre2-8 sqlite3 inih jansson nettle
 PKG_CFLAGS := $(shell pkg-config --cflags libetpan libxml-2.0 gnutls $(PKGS) 2>/dev/null)
 PKG_LIBS   := -Wl,-Bstatic -letpan -Wl,-Bdynamic $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-NET_LIBS   := $(shell pkg-config --libs libetpan gnutls $(PKGS) 2>/dev/null)
+NET_LIBS   := $(shell pkg-config --libs libetpan gnutls libcurl $(PKGS) 2>/dev/null)
 LIBEXECDIR ?= $(PREFIX)/libexec/supportgw
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -47,7 +47,7 @@ CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(CFLAGS)
 LDLIBS_ALL   := $(PKG_LIBS) -lm
 
 # The network side: only supportgw-net (and the tests of these) link it.
-NET_SRCS := gateway/imap.c gateway/imap_auth.c gateway/fetch.c gateway/daemon.c \
+NET_SRCS := gateway/imap.c gateway/fetch.c gateway/daemon.c gateway/smtp.c \
 	gateway/cmd_fetch.c gateway/cmd_accounts.c
 NET_OBJS := $(NET_SRCS:%.c=$(BUILD)/%.o)
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard parsers/*.c) \
@@ -100,8 +100,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsupportgw.a $(wildcard tests/unit/*
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsupportgw.a $(LDFLAGS) $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
-# Unit tests of the network side (tests/unit/test_imap*.c) link it too.
-$(BUILD)/tests/test_imap%: tests/unit/test_imap%.c $(BUILD)/libsupportgw-net.a $(BUILD)/libsupportgw.a $(wildcard tests/unit/*.h)
+# Unit tests of the network side (tests/unit/test_net_*.c) link it too.
+$(BUILD)/tests/test_net_%: tests/unit/test_net_%.c $(BUILD)/libsupportgw-net.a $(BUILD)/libsupportgw.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) -o $@ $< $(BUILD)/libsupportgw-net.a $(BUILD)/libsupportgw.a $(LDFLAGS) $(NET_LIBS) -lm $(CMOCKA_LIBS)
 

@@ -41,7 +41,7 @@ static const char *const default_public_domains[] = {
 
 enum key_kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_POLICY, K_LIST,
 	K_ADDRS, K_LOGLEVEL, K_PATTERN, K_URL, K_STARTTLS, K_AFTER, K_LANGUAGE,
-	K_REGION };
+	K_REGION, K_SMTP_TLS };
 
 struct key_def {
 	const char *section;
@@ -66,6 +66,19 @@ static const struct key_def keys[] = {
 	{ "gateway", "log_level", K_LOGLEVEL, OFF(log_level), 0, 0 },
 	{ "fingerprint", "builtin", K_BOOL, OFF(builtin_patterns), 0, 0 },
 	{ "fingerprint", "pattern", K_PATTERN, OFF(patterns), 0, 0 },
+	{ "smtp", "url", K_STRING, OFF(smtp.url), 0, 0 },
+	{ "smtp", "starttls", K_SMTP_TLS, OFF(smtp.starttls), 0, 0 },
+	{ "smtp", "user", K_STRING, OFF(smtp.user), 0, 0 },
+	{ "smtp", "password", K_STRING, OFF(smtp.password), 0, 0 },
+	{ "smtp", "password_file", K_STRING, OFF(smtp.password_file), 0, 0 },
+	{ "smtp", "oauth2_token_command", K_STRING,
+	  OFF(smtp.oauth2_token_command), 0, 0 },
+	{ "smtp", "from", K_STRING, OFF(smtp.from), 0, 0 },
+	{ "smtp", "bounce_address", K_STRING, OFF(smtp.bounce_address), 0, 0 },
+	{ "smtp", "timeout_seconds", K_UINT, OFF(smtp.timeout_seconds), 1, 3600 },
+	{ "smtp", "max_attempts", K_UINT, OFF(smtp.max_attempts), 1, 100 },
+	{ "smtp", "tls_verify", K_BOOL, OFF(smtp.tls_verify), 0, 0 },
+	{ "smtp", "tls_ca_file", K_STRING, OFF(smtp.tls_ca_file), 0, 0 },
 };
 
 #define ACCOUNT_SECTION "imap:"
@@ -169,6 +182,9 @@ struct config *config_defaults(void)
 	c->reopen_days = 30;
 	c->follow_up_policy = FOLLOW_UP_DOMAIN;
 	c->max_message_bytes = 25u << 20;
+	c->smtp.timeout_seconds = 30;
+	c->smtp.max_attempts = 12;
+	c->smtp.tls_verify = true;
 	c->log_level = xstrdup("warn");
 	c->builtin_patterns = true;
 	for (size_t i = 0; i < sizeof(default_public_domains) /
@@ -211,6 +227,15 @@ void config_free(struct config **configp)
 	for (size_t i = 0; i < c->account_count; i++)
 		account_free(&c->accounts[i]);
 	free(c->accounts);
+	free(c->smtp.url);
+	free(c->smtp.user);
+	free(c->smtp.password);
+	free(c->smtp.password_file);
+	free(c->smtp.oauth2_token_command);
+	free(c->smtp.from);
+	free(c->smtp.from_addr);
+	free(c->smtp.bounce_address);
+	free(c->smtp.tls_ca_file);
 	free(c);
 	*configp = NULL;
 }
@@ -529,6 +554,16 @@ static int set_value(struct load_ctx *ctx, const struct key_def *k, char *base,
 		a->url = xstrdup(value);
 		break;
 	}
+	case K_SMTP_TLS:
+		if (str_ieq(value, "required"))
+			*(enum smtp_tls *)field = SMTP_TLS_REQUIRED;
+		else if (str_ieq(value, "try"))
+			*(enum smtp_tls *)field = SMTP_TLS_TRY;
+		else if (str_ieq(value, "no"))
+			*(enum smtp_tls *)field = SMTP_TLS_NO;
+		else
+			return set_error(ctx, "starttls: '%s' is not required, try or no", value);
+		break;
 	case K_STARTTLS:
 		/* No "yes": "required" says that there is no plain-text
 		 * fallback when the server does not offer it. */
@@ -679,8 +714,62 @@ static int handler(void *user, const char *section, const char *name,
 			return set_error(ctx, "unknown section [%s]", section);
 		return set_error(ctx, "unknown key '%s' in [%s]", name, section);
 	}
+	if (strcmp(section, "smtp") == 0)
+		ctx->config->smtp.configured = true;
 	return set_value(ctx, k, (char *)ctx->config, &ctx->list_seen[idx],
 			 name, value);
+}
+
+/*
+ * The [smtp] section as a whole: a URL the sender understands, a From with
+ * an address, at most one credential and a user for it.  Returns a
+ * malloc()ed reason or NULL; fills from_addr and bounce_address.
+ */
+static char *check_smtp(struct config *c)
+{
+	struct smtp_config *m = &c->smtp;
+	int creds = (m->password != NULL) + (m->password_file != NULL) +
+		(m->oauth2_token_command != NULL);
+	const char *why = NULL, *lt, *gt;
+	struct strbuf b;
+
+	if (!m->configured)
+		return NULL;
+	if (m->url == NULL)
+		why = "url is required (smtp://host[:port] or smtps://host[:port])";
+	else if (!str_ieqn(m->url, "smtp://", 7) && !str_ieqn(m->url, "smtps://", 8))
+		why = "url must start with smtp:// or smtps://";
+	else if (m->from == NULL)
+		why = "from is required (Example Support <support@example.com>)";
+	else if (creds > 1)
+		why = "set at most one of password, password_file, oauth2_token_command";
+	else if (creds == 1 && m->user == NULL)
+		why = "a password or token needs user =";
+	else if (strpbrk(m->from, "\r\n") != NULL)
+		why = "from must be one line";
+	if (why == NULL) {
+		/* "Name <addr>" or a bare address */
+		lt = strrchr(m->from, '<');
+		gt = lt != NULL ? strchr(lt, '>') : NULL;
+		free(m->from_addr);
+		if (lt != NULL && gt != NULL)
+			m->from_addr = strndup(lt + 1, (size_t)(gt - lt - 1));
+		else
+			m->from_addr = strdup(m->from);
+		if (m->from_addr == NULL)
+			fatal("out of memory");
+		str_lower(m->from_addr);
+		if (strchr(m->from_addr, '@') == NULL || strchr(m->from_addr, ' ') != NULL)
+			why = "from has no address (Example Support <support@example.com>)";
+	}
+	if (why == NULL && m->bounce_address == NULL)
+		m->bounce_address = xstrdup(m->from_addr);
+	if (why == NULL)
+		return NULL;
+	strbuf_init(&b, 1024);
+	if (strbuf_appendf(&b, "[smtp]: %s", why) < 0)
+		strbuf_reset(&b);
+	return strbuf_detach(&b);
 }
 
 /* INBOX is case-insensitive in IMAP (RFC 3501 5.1), other names are not. */
@@ -767,7 +856,8 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 				   ctx.error != NULL ? ctx.error :
 				   "syntax error (expected 'key = value' or '[section]')") < 0)
 			strbuf_reset(&b);
-	} else if ((reason = check_accounts(ctx.config)) != NULL) {
+	} else if ((reason = check_accounts(ctx.config)) != NULL ||
+		   (reason = check_smtp(ctx.config)) != NULL) {
 		/* no line: the reason names the section instead */
 		if (strbuf_appendf(&b, "%s: %s", path, reason) < 0)
 			strbuf_reset(&b);

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "secret.h"
 #include "strbuf.h"
 
 struct imap {
@@ -380,14 +381,19 @@ static int login_result(struct imap *imap, int r, const char *method)
 int imap_login(struct imap *imap, const char **method_r)
 {
 	const struct imap_account *a = imap->account;
-	char *secret = NULL, *error = NULL;
+	char *secret = NULL, *error = NULL, section[128];
+	struct secret_source src = {
+		section, a->password, a->password_file, a->oauth2_token_command,
+		a->timeout_seconds,
+	};
 	const char *method;
 	int r;
 
 	*method_r = "none";
 	if (imap->mi == NULL)
 		return imap_fail(imap, IMAP_FAIL_NET, "not connected");
-	if (imap_secret(a, &secret, &error) < 0) {
+	snprintf(section, sizeof(section), "imap:%s", a->name);
+	if (secret_read(&src, &secret, &error) < 0) {
 		/* A token command may fail for a while (its provider is
 		 * down); a bad password file waits for the operator. */
 		imap_fail(imap, a->oauth2_token_command != NULL ?
@@ -411,7 +417,7 @@ int imap_login(struct imap *imap, const char **method_r)
 		r = mailimap_login(imap->mi, a->user, secret);
 	}
 	imap->hide_sent = false;
-	imap_secret_free(&secret);
+	secret_free(&secret);
 	*method_r = method;
 	if (login_result(imap, r, method) < 0)
 		return -1;

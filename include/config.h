@@ -70,6 +70,31 @@ struct imap_account {
 	char *tls_ca_file;          /* PEM CAs trusted instead of the system's */
 };
 
+enum smtp_tls {
+	SMTP_TLS_REQUIRED = 0,      /* smtp:// upgraded with STARTTLS or refused */
+	SMTP_TLS_TRY,               /* STARTTLS when offered */
+	SMTP_TLS_NO,                /* plain text (a relay on localhost) */
+};
+
+/* The [smtp] section: the relay the gateway sends through. */
+struct smtp_config {
+	bool configured;            /* the file has an [smtp] section */
+	char *url;                  /* smtp://host[:port] or smtps://host[:port] */
+	enum smtp_tls starttls;     /* smtp:// only; default required */
+	char *user;                 /* no AUTH when NULL */
+	/* At most one of these three (with user). */
+	char *password;
+	char *password_file;
+	char *oauth2_token_command;
+	char *from;                 /* "Example Support <support@example.com>" */
+	char *from_addr;            /* its address, lower-case */
+	char *bounce_address;       /* MAIL FROM; default from_addr */
+	unsigned timeout_seconds;   /* default 30, 1..3600 */
+	unsigned max_attempts;      /* then failed; default 12, 1..100 */
+	bool tls_verify;            /* default yes */
+	char *tls_ca_file;
+};
+
 struct config {
 	char *path;                 /* file read, or NULL for defaults */
 
@@ -87,6 +112,9 @@ struct config {
 	/* [fingerprint] */
 	bool builtin_patterns;
 	struct config_list patterns;
+
+	/* [smtp] */
+	struct smtp_config smtp;
 
 	/* [imap:NAME] sections, in the order of the file */
 	struct imap_account *accounts;

@@ -129,14 +129,4 @@ int imap_wait(struct imap *imap, int stop_fd, int timeout_ms,
 	      const sigset_t *sigmask)
 	__attribute__((warn_unused_result));
 
-/*
- * Credentials of an account (gateway/imap_auth.c).  *secret_r is a
- * malloc()ed password or OAuth2 token, to wipe and free with
- * imap_secret_free().  A password_file must not be readable or writable
- * by others.  Errors: -1 with a malloc()ed reason in *error_r.
- */
-int imap_secret(const struct imap_account *account, char **secret_r,
-		char **error_r) __attribute__((warn_unused_result));
-void imap_secret_free(char **secret);
-
 #endif

@@ -1,13 +1,13 @@
 /*
- * imap_auth.c - an account's secret: the password from the config or from
- * password_file, or an OAuth2 access token printed by oauth2_token_command.
- * See include/imap.h.
+ * secret.c - a password from the config or from password_file, or an
+ * OAuth2 access token printed by oauth2_token_command; for the IMAP
+ * accounts and the SMTP relay.  See include/secret.h.
  *
  * Read at each login, never kept: a rotated password or a refreshed token is
  * picked up at the next connection without a reload, and the secret spends
  * as little time in memory as possible (wiped before it is freed).
  */
-#include "imap.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "log.h"
 #include "strbuf.h"
 
@@ -62,7 +61,7 @@ static char *first_line(const char *buf, size_t len)
 	return s;
 }
 
-static int read_password_file(const struct imap_account *a, char **secret_r,
+static int read_password_file(const struct secret_source *a, char **secret_r,
 			      char **error_r)
 {
 	char buf[SECRET_MAX];
@@ -73,20 +72,20 @@ static int read_password_file(const struct imap_account *a, char **secret_r,
 
 	fd = open(a->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return secret_error(error_r, "[imap:%s] password_file %s: "
-				    "cannot open: %s", a->name, a->password_file,
+		return secret_error(error_r, "[%s] password_file %s: "
+				    "cannot open: %s", a->section, a->password_file,
 				    strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return secret_error(error_r, "[imap:%s] password_file %s: "
-				    "not a regular file", a->name, a->password_file);
+		return secret_error(error_r, "[%s] password_file %s: "
+				    "not a regular file", a->section, a->password_file);
 	}
 	if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
 		close(fd);
-		return secret_error(error_r, "[imap:%s] password_file %s is "
+		return secret_error(error_r, "[%s] password_file %s is "
 				    "readable or writable by every user (mode "
 				    "%04o); refusing to use it: chmod 600 %s",
-				    a->name, a->password_file,
+				    a->section, a->password_file,
 				    (unsigned)(st.st_mode & 07777), a->password_file);
 	}
 	while (len < sizeof(buf) &&
@@ -96,8 +95,8 @@ static int read_password_file(const struct imap_account *a, char **secret_r,
 				continue;
 			close(fd);
 			explicit_bzero(buf, sizeof(buf));
-			return secret_error(error_r, "[imap:%s] password_file %s: "
-					    "cannot read: %s", a->name,
+			return secret_error(error_r, "[%s] password_file %s: "
+					    "cannot read: %s", a->section,
 					    a->password_file, strerror(errno));
 		}
 		len += (size_t)n;
@@ -106,8 +105,8 @@ static int read_password_file(const struct imap_account *a, char **secret_r,
 	*secret_r = first_line(buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	if (*secret_r == NULL)
-		return secret_error(error_r, "[imap:%s] password_file %s: its "
-				    "first line is empty", a->name, a->password_file);
+		return secret_error(error_r, "[%s] password_file %s: its "
+				    "first line is empty", a->section, a->password_file);
 	return 0;
 }
 
@@ -126,7 +125,7 @@ static int64_t now_ms(void)
  * like any network step: a token service that hangs must not hang the
  * account's worker.
  */
-static int run_token_command(const struct imap_account *a, char **secret_r,
+static int run_token_command(const struct secret_source *a, char **secret_r,
 			     char **error_r)
 {
 	char buf[SECRET_MAX];
@@ -137,14 +136,14 @@ static int run_token_command(const struct imap_account *a, char **secret_r,
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return secret_error(error_r, "[imap:%s] oauth2_token_command: "
-				    "pipe: %s", a->name, strerror(errno));
+		return secret_error(error_r, "[%s] oauth2_token_command: "
+				    "pipe: %s", a->section, strerror(errno));
 	pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return secret_error(error_r, "[imap:%s] oauth2_token_command: "
-				    "fork: %s", a->name, strerror(errno));
+		return secret_error(error_r, "[%s] oauth2_token_command: "
+				    "fork: %s", a->section, strerror(errno));
 	}
 	if (pid == 0) {
 		/* The daemon blocks its signals in workers; the command gets
@@ -196,28 +195,28 @@ static int run_token_command(const struct imap_account *a, char **secret_r,
 	}
 	if (timed_out) {
 		explicit_bzero(buf, sizeof(buf));
-		return secret_error(error_r, "[imap:%s] oauth2_token_command did "
+		return secret_error(error_r, "[%s] oauth2_token_command did "
 				    "not finish within %u s (timeout_seconds); killed",
-				    a->name, a->timeout_seconds);
+				    a->section, a->timeout_seconds);
 	}
 	if (status != 0) {
 		explicit_bzero(buf, sizeof(buf));
 		if (status != -1 && WIFEXITED(status))
-			return secret_error(error_r, "[imap:%s] oauth2_token_command "
-					    "exited with status %d", a->name,
+			return secret_error(error_r, "[%s] oauth2_token_command "
+					    "exited with status %d", a->section,
 					    WEXITSTATUS(status));
-		return secret_error(error_r, "[imap:%s] oauth2_token_command "
-				    "failed (killed by a signal)", a->name);
+		return secret_error(error_r, "[%s] oauth2_token_command "
+				    "failed (killed by a signal)", a->section);
 	}
 	*secret_r = first_line(buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	if (*secret_r == NULL)
-		return secret_error(error_r, "[imap:%s] oauth2_token_command "
-				    "printed no token", a->name);
+		return secret_error(error_r, "[%s] oauth2_token_command "
+				    "printed no token", a->section);
 	return 0;
 }
 
-int imap_secret(const struct imap_account *a, char **secret_r, char **error_r)
+int secret_read(const struct secret_source *a, char **secret_r, char **error_r)
 {
 	*secret_r = NULL;
 	*error_r = NULL;
@@ -231,11 +230,11 @@ int imap_secret(const struct imap_account *a, char **secret_r, char **error_r)
 		return read_password_file(a, secret_r, error_r);
 	if (a->oauth2_token_command != NULL)
 		return run_token_command(a, secret_r, error_r);
-	return secret_error(error_r, "[imap:%s] has no password, password_file "
-			    "or oauth2_token_command", a->name);
+	return secret_error(error_r, "[%s] has no password, password_file "
+			    "or oauth2_token_command", a->section);
 }
 
-void imap_secret_free(char **secret)
+void secret_free(char **secret)
 {
 	if (secret == NULL || *secret == NULL)
 		return;

@@ -1,5 +1,5 @@
 /*
- * Unit tests of gateway/imap_auth.c: where an account's secret comes from
+ * Unit tests of gateway/secret.c: where an account's secret comes from
  * (inline password, password_file, oauth2_token_command) and the refusals
  * an operator must see (a file others can read, an empty file, a failing
  * token command).
@@ -16,13 +16,12 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "imap.h"
+#include "secret.h"
 
 struct fixture {
 	char dir[64];
 	char path[128];
-	struct imap_account a;
+	struct secret_source a;
 };
 
 static int setup(void **state)
@@ -33,9 +32,8 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_imap_auth.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/pass", f->dir);
-	f->a.name = "support";
+	f->a.section = "imap:support";
 	f->a.timeout_seconds = 60;
-	f->a.user = "support@example.com";
 	*state = f;
 	return 0;
 }
@@ -61,11 +59,11 @@ static void write_file(const char *path, const char *text, mode_t mode)
 }
 
 /* The secret, asserting success. */
-static char *secret_ok(const struct imap_account *a)
+static char *secret_ok(const struct secret_source *a)
 {
 	char *secret = NULL, *error = NULL;
 
-	if (imap_secret(a, &secret, &error) < 0)
+	if (secret_read(a, &secret, &error) < 0)
 		fail_msg("imap_secret: %s", error);
 	assert_null(error);
 	assert_non_null(secret);
@@ -73,11 +71,11 @@ static char *secret_ok(const struct imap_account *a)
 }
 
 /* The error, asserting failure. */
-static char *secret_err(const struct imap_account *a)
+static char *secret_err(const struct secret_source *a)
 {
 	char *secret = NULL, *error = NULL;
 
-	assert_int_equal(imap_secret(a, &secret, &error), -1);
+	assert_int_equal(secret_read(a, &secret, &error), -1);
 	assert_null(secret);
 	assert_non_null(error);
 	return error;
@@ -91,7 +89,7 @@ static void test_inline_password(void **state)
 	f->a.password = "s3cret ; with spaces";
 	s = secret_ok(&f->a);
 	assert_string_equal(s, "s3cret ; with spaces");
-	imap_secret_free(&s);
+	secret_free(&s);
 	assert_null(s);
 }
 
@@ -105,13 +103,13 @@ static void test_password_file_first_line(void **state)
 	f->a.password_file = f->path;
 	s = secret_ok(&f->a);
 	assert_string_equal(s, "hunter2");
-	imap_secret_free(&s);
+	secret_free(&s);
 
 	/* group-readable is the usual setup: root:supportgw 0640 */
 	write_file(f->path, "pw-without-newline", 0640);
 	s = secret_ok(&f->a);
 	assert_string_equal(s, "pw-without-newline");
-	imap_secret_free(&s);
+	secret_free(&s);
 }
 
 static void test_password_file_others_refused(void **state)
@@ -164,7 +162,7 @@ static void test_token_command(void **state)
 	f->a.oauth2_token_command = "printf 'ya29.token-value\\nrefresh-junk\\n' | cat";
 	s = secret_ok(&f->a);
 	assert_string_equal(s, "ya29.token-value");
-	imap_secret_free(&s);
+	secret_free(&s);
 
 	f->a.oauth2_token_command = "echo provider down >&2; exit 3";
 	e = secret_err(&f->a);
