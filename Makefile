@@ -48,6 +48,7 @@ LDLIBS_ALL   := $(PKG_LIBS) -lm
 
 # The network side: only supportgw-net (and the tests of these) link it.
 NET_SRCS := gateway/imap.c gateway/fetch.c gateway/daemon.c gateway/smtp.c \
+	gateway/outbox.c gateway/cmd_outbox_flush.c \
 	gateway/cmd_fetch.c gateway/cmd_accounts.c
 NET_OBJS := $(NET_SRCS:%.c=$(BUILD)/%.o)
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard parsers/*.c) \

@@ -60,6 +60,14 @@ static const struct cli_command commands[] = {
 	  "  quarantine list [--json]\n"
 	  "  quarantine show ID             the raw message, as received\n"
 	  "  Exit: 0 ok, 64 usage, 66 no such entry, 75 store busy.\n" },
+	{ "outbox", cmd_outbox, "outbox list|show|retry|flush ...",
+	  "the mail the gateway sends: queued, sent, failed",
+	  "  outbox list [--status queued|sent|failed|all] [--json]\n"
+	  "  outbox show ID       the exact bytes sent (or to be sent)\n"
+	  "  outbox retry ID      send a failed mail again\n"
+	  "  outbox flush         send what is due now through [smtp]\n"
+	  "  Exit: 0 ok, 64 usage, 66 no such mail, 75 store busy or relay\n"
+	  "  unreachable (flush: the mails keep their place).\n" },
 	{ "fetch", NET_CMD(cmd_fetch), "fetch [--once] [--syslog] [ACCOUNT...]",
 	  "fetch mail from the [imap:NAME] accounts",
 	  "  Fetches new mail from each ACCOUNT (default: all), files it into its\n"
@@ -179,6 +187,9 @@ int main(int argc, char **argv)
 	cli.command = cmd->name;
 	cli.argv = argv;
 	cli.verbose = quiet ? 0 : verbose;
+#ifdef SUPPORTGW_NET
+	cli.outbox_flush = cmd_outbox_flush;
+#endif
 	if (cli_wants_help(cmd->name, argc - i, argv + i))
 		return 0;
 

@@ -30,6 +30,9 @@ struct smtp {
 	char last_cmd[16];         /* "MAIL", "RCPT", "DATA", "AUTH"... */
 	bool in_data;              /* the message body was being sent */
 	char reply[512];           /* the server's last answer */
+	char err_reply[512];       /* its first 4xx/5xx answer, and */
+	char err_cmd[16];          /* the command that got it */
+	bool err_in_data;
 	char errbuf[CURL_ERROR_SIZE];
 	char result[700];
 };
@@ -76,6 +79,14 @@ static int debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 		break;
 	case CURLINFO_HEADER_IN:
 		copy_line(s->reply, sizeof(s->reply), data, size);
+		/* The first refusal is the one that matters: libcurl then
+		 * sends RSET or QUIT, whose "250"/"221" says nothing. */
+		if ((s->reply[0] == '4' || s->reply[0] == '5') &&
+		    s->err_reply[0] == '\0') {
+			memcpy(s->err_reply, s->reply, sizeof(s->err_reply));
+			memcpy(s->err_cmd, s->last_cmd, sizeof(s->err_cmd));
+			s->err_in_data = s->in_data;
+		}
 		if (s->protocol_log)
 			log_debug("smtp S: %s", s->reply);
 		break;
@@ -192,6 +203,7 @@ enum smtp_result smtp_send(struct smtp *s, const char *mail_from,
 	struct curl_slist *list = rcpt_list(rcpts);
 	char from[1024];
 	enum smtp_result result;
+	bool about_mail;
 	long code = 0;
 	CURLcode rc;
 
@@ -199,7 +211,8 @@ enum smtp_result smtp_send(struct smtp *s, const char *mail_from,
 	s->len = len;
 	s->pos = 0;
 	s->last_cmd[0] = s->reply[0] = s->errbuf[0] = '\0';
-	s->in_data = false;
+	s->err_reply[0] = s->err_cmd[0] = '\0';
+	s->in_data = s->err_in_data = false;
 	snprintf(from, sizeof(from), "<%s>", mail_from);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list);
@@ -219,20 +232,29 @@ enum smtp_result smtp_send(struct smtp *s, const char *mail_from,
 	 * AUTH is the relay's setup or ours, and everything else (4xx, lost
 	 * or refused connection, timeout) may pass later: retry.
 	 */
-	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED &&
-	    (s->in_data || strcmp(s->last_cmd, "MAIL") == 0 ||
-	     strcmp(s->last_cmd, "RCPT") == 0 || strcmp(s->last_cmd, "DATA") == 0))
-		result = SMTP_PERMANENT;
-	else
-		result = SMTP_TEMPORARY;
-	if (code != 0 && s->reply[0] != '\0')
+	if (s->err_reply[0] != '\0') {
+		/* the answer that refused, and what it refused */
+		code = strtol(s->err_reply, NULL, 10);
+		about_mail = s->err_in_data || strcmp(s->err_cmd, "MAIL") == 0 ||
+			strcmp(s->err_cmd, "RCPT") == 0 || strcmp(s->err_cmd, "DATA") == 0;
 		snprintf(s->result, sizeof(s->result), "after %s: %s",
-			 s->in_data ? "the message data" :
-			 s->last_cmd[0] != '\0' ? s->last_cmd : "connecting",
-			 s->reply);
+			 s->err_in_data ? "the message data" :
+			 s->err_cmd[0] != '\0' ? s->err_cmd : "connecting",
+			 s->err_reply);
+	} else {
+		/* no refusal: the connection itself failed */
+		code = 0;
+		about_mail = s->in_data;
+		snprintf(s->result, sizeof(s->result), "%s%s",
+			 s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc),
+			 s->in_data ? " (while sending the message data)" : "");
+	}
+	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED && about_mail)
+		result = SMTP_PERMANENT;
+	else if (about_mail)
+		result = SMTP_TEMPORARY;
 	else
-		snprintf(s->result, sizeof(s->result), "%s",
-			 s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc));
+		result = SMTP_UNREACHABLE;
 	*reply_r = s->result;
 	return result;
 }

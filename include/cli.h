@@ -29,6 +29,8 @@ struct cli {
 	const char *command;   /* for messages: "import", "cases list"... */
 	char **argv;           /* main()'s, for cli_exec_net() */
 	int verbose;           /* how many -v were given */
+	/* `outbox flush`: set in supportgw-net; NULL execs it. */
+	int (*outbox_flush)(struct cli *cli, int argc, char **argv);
 };
 
 typedef int cli_command_fn(struct cli *cli, int argc, char **argv);
@@ -46,7 +48,10 @@ int cmd_deliver(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_cases(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
-/* In supportgw-net only (gateway/cmd_fetch.c, cmd_accounts.c). */
+int cmd_outbox(struct cli *cli, int argc, char **argv);
+/* In supportgw-net only (gateway/cmd_fetch.c, cmd_accounts.c,
+ * cmd_outbox_flush.c). */
+int cmd_outbox_flush(struct cli *cli, int argc, char **argv);
 int cmd_fetch(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_accounts(struct cli *cli, int argc, char **argv);

@@ -28,8 +28,11 @@ struct smtp_config;
 
 enum smtp_result {
 	SMTP_SENT = 0,
-	SMTP_TEMPORARY,
-	SMTP_PERMANENT,
+	SMTP_TEMPORARY,      /* 4xx, or lost in the middle: retry later */
+	SMTP_UNREACHABLE,    /* no connection, or the relay refused to talk
+				(TLS, AUTH): retry later, and the other mails
+				would fare no better now */
+	SMTP_PERMANENT,      /* 5xx to this mail: give up */
 };
 
 /* protocol_log: libcurl's dialogue at debug level (AUTH lines hidden). */
