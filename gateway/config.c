@@ -64,6 +64,11 @@ static const struct key_def keys[] = {
 	{ "gateway", "max_message_bytes", K_SIZE, OFF(max_message_bytes),
 	  1024, UINT64_C(1) << 30 },
 	{ "gateway", "log_level", K_LOGLEVEL, OFF(log_level), 0, 0 },
+	{ "gateway", "templates", K_STRING, OFF(templates_dir), 0, 0 },
+	{ "gateway", "addresses", K_ADDRS, OFF(addresses), 0, 0 },
+	{ "gateway", "language", K_LANGUAGE, OFF(language), 0, 0 },
+	{ "gateway", "auto_reply_limit", K_UINT, OFF(auto_reply_limit), 0, 1000 },
+	{ "gateway", "ack_follow_up", K_BOOL, OFF(ack_follow_up), 0, 0 },
 	{ "fingerprint", "builtin", K_BOOL, OFF(builtin_patterns), 0, 0 },
 	{ "fingerprint", "pattern", K_PATTERN, OFF(patterns), 0, 0 },
 	{ "smtp", "url", K_STRING, OFF(smtp.url), 0, 0 },
@@ -182,6 +187,8 @@ struct config *config_defaults(void)
 	c->reopen_days = 30;
 	c->follow_up_policy = FOLLOW_UP_DOMAIN;
 	c->max_message_bytes = 25u << 20;
+	c->language = xstrdup("auto");
+	c->auto_reply_limit = 5;
 	c->smtp.timeout_seconds = 30;
 	c->smtp.max_attempts = 12;
 	c->smtp.tls_verify = true;
@@ -227,6 +234,9 @@ void config_free(struct config **configp)
 	for (size_t i = 0; i < c->account_count; i++)
 		account_free(&c->accounts[i]);
 	free(c->accounts);
+	free(c->templates_dir);
+	free(c->language);
+	list_clear(&c->addresses);
 	free(c->smtp.url);
 	free(c->smtp.user);
 	free(c->smtp.password);
@@ -599,9 +609,10 @@ static int set_value(struct load_ctx *ctx, const struct key_def *k, char *base,
 	case K_LANGUAGE: {
 		size_t len = strlen(value);
 
-		if (len < 2 || len > 3 ||
-		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != len)
-			return set_error(ctx, "language: '%s' is not a 2 or 3 letter language code (e.g. fr, en)",
+		/* "auto": answer in the language detected in the mail */
+		if (!str_ieq(value, "auto") && (len < 2 || len > 3 ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != len))
+			return set_error(ctx, "language: '%s' is not auto or a 2 or 3 letter language code (e.g. fr, en)",
 					 value);
 		free(*(char **)field);
 		*(char **)field = str_lower(xstrdup(value));

@@ -153,7 +153,23 @@ static const char *const migrations[] = {
 	" address TEXT NOT NULL,"
 	" sent_at INTEGER NOT NULL"
 	") STRICT;"
-	"CREATE INDEX auto_replies_address ON auto_replies (address, sent_at);",
+	"CREATE INDEX auto_replies_address ON auto_replies (address, sent_at);"
+	/* What happened to a case besides its messages: an answer suppressed
+	 * (and why), a bounce of one of our mails... */
+	"CREATE TABLE case_events ("
+	" id INTEGER PRIMARY KEY,"
+	" case_number INTEGER NOT NULL REFERENCES cases (number),"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" detail TEXT"
+	") STRICT;"
+	"CREATE INDEX case_events_case ON case_events (case_number);"
+	/* Addresses our mail bounced from: not written to again. */
+	"CREATE TABLE undeliverable ("
+	" address TEXT PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" reason TEXT"
+	") STRICT, WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -208,6 +224,10 @@ enum stmt_id {
 	ST_OUT_REQUEUE,
 	ST_AUTO_COUNT,
 	ST_AUTO_ADD,
+	ST_EVENT_ADD,
+	ST_EVENTS,
+	ST_UNDELIV_ADD,
+	ST_UNDELIV_GET,
 	ST_COUNT
 };
 
@@ -329,6 +349,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND sent_at >= ?2",
 	[ST_AUTO_ADD] =
 		"INSERT INTO auto_replies (address, sent_at) VALUES (lower(?1), ?2)",
+	[ST_EVENT_ADD] =
+		"INSERT INTO case_events (case_number, at, kind, detail)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[ST_EVENTS] =
+		"SELECT at, kind, detail FROM case_events WHERE case_number = ?1"
+		" ORDER BY id",
+	[ST_UNDELIV_ADD] =
+		"INSERT INTO undeliverable (address, at, reason)"
+		" VALUES (lower(?1), ?2, ?3) ON CONFLICT (address) DO UPDATE SET"
+		" at = excluded.at, reason = excluded.reason",
+	[ST_UNDELIV_GET] =
+		"SELECT reason FROM undeliverable WHERE address = lower(?1)",
 };
 
 struct store {
@@ -1329,6 +1361,7 @@ struct iter {
 		store_attachment_cb *attachments;
 		store_quarantine_cb *quarantine;
 		store_outbox_cb *outbox;
+		store_event_cb *events;
 	} cb;
 	void *ctx;
 };
@@ -1781,4 +1814,70 @@ int store_auto_reply_add(struct store *store, const char *address,
 	bind_text(&b, 1, address);
 	bind_int(&b, 2, when);
 	return stmt_write(store, &b, error_r, "count an automatic answer");
+}
+
+/* ---- case events, undeliverable addresses ---- */
+
+int store_case_event_add(struct store *store, uint64_t number, int64_t at,
+			 const char *kind, const char *detail,
+			 const char **error_r)
+{
+	struct binder b = { stmt_lazy(store, ST_EVENT_ADD), SQLITE_OK };
+
+	if (check_transaction(store, error_r) < 0)
+		return -1;
+	bind_int(&b, 1, (int64_t)number);
+	bind_int(&b, 2, at);
+	bind_text(&b, 3, kind);
+	bind_text(&b, 4, detail);
+	return stmt_write(store, &b, error_r, "record a case event");
+}
+
+static int event_row(sqlite3_stmt *stmt, const struct iter *it)
+{
+	return it->cb.events(it->ctx, sqlite3_column_int64(stmt, 0),
+			     col_text(stmt, 1), col_text(stmt, 2));
+}
+
+int store_case_events(struct store *store, uint64_t number,
+		      store_event_cb *cb, void *ctx, const char **error_r)
+{
+	struct iter it = { .cb.events = cb, .ctx = ctx };
+	sqlite3_stmt *stmt;
+
+	if (stmt_get(store, ST_EVENTS, &stmt, error_r) < 0)
+		return -1;
+	return iterate(store, ST_EVENTS, stmt,
+		       sqlite3_bind_int64(stmt, 1, (int64_t)number),
+		       event_row, &it, error_r, "case events");
+}
+
+int store_undeliverable_add(struct store *store, const char *address,
+			    int64_t at, const char *reason, const char **error_r)
+{
+	struct binder b = { stmt_lazy(store, ST_UNDELIV_ADD), SQLITE_OK };
+
+	if (check_transaction(store, error_r) < 0)
+		return -1;
+	bind_text(&b, 1, address);
+	bind_int(&b, 2, at);
+	bind_text(&b, 3, reason);
+	return stmt_write(store, &b, error_r, "mark an address undeliverable");
+}
+
+int store_undeliverable_get(struct store *store, const char *address,
+			    const char **error_r)
+{
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_UNDELIV_GET);
+	struct binder b = { stmt, SQLITE_OK };
+	int rc, ret = 0;
+
+	bind_text(&b, 1, address);
+	rc = b.rc == SQLITE_OK ? sqlite3_step(stmt) : b.rc;
+	if (rc == SQLITE_ROW)
+		ret = 1;
+	else if (rc != SQLITE_DONE)
+		ret = store_fail(store, rc, error_r, "cannot look up an address");
+	sqlite3_reset(stmt);
+	return ret;
 }

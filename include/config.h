@@ -108,6 +108,14 @@ struct config {
 	struct config_list public_domains;   /* lower-case domains */
 	size_t max_message_bytes;
 	char *log_level;
+	char *templates_dir;                 /* NULL: see template_default_dir() */
+	struct config_list addresses;        /* the gateway's own addresses and
+						aliases: never answered */
+	char *language;                      /* answers when no account says:
+						"auto" (detected) or a code */
+	unsigned auto_reply_limit;           /* automatic answers per address
+						per hour; 0: none */
+	bool ack_follow_up;                  /* acknowledge follow-ups too */
 
 	/* [fingerprint] */
 	bool builtin_patterns;

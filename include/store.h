@@ -228,6 +228,8 @@ typedef int store_message_cb(void *ctx, const struct store_message *m);
 typedef int store_attachment_cb(void *ctx, const struct store_attachment *a);
 typedef int store_quarantine_cb(void *ctx, const struct store_quarantine *q);
 typedef int store_outbox_cb(void *ctx, const struct store_outbox *o);
+typedef int store_event_cb(void *ctx, int64_t at, const char *kind,
+			   const char *detail);
 
 int store_cases_list(struct store *store, int status_filter,
 		     store_case_cb *cb, void *ctx, const char **error_r)
@@ -306,5 +308,22 @@ int store_auto_reply_count(struct store *store, const char *address,
 int store_auto_reply_add(struct store *store, const char *address,
 			 int64_t when, const char **error_r)
 	__attribute__((warn_unused_result));
+
+/*
+ * Case events: what happened to a case besides its messages ("answer
+ * suppressed: rate limit", "bounce: 5.1.1 from x@y"...), in order.
+ * Undeliverable addresses: where our mail bounced; get: 1 listed, 0 not.
+ */
+int store_case_event_add(struct store *store, uint64_t number, int64_t at,
+			 const char *kind, const char *detail,
+			 const char **error_r) __attribute__((warn_unused_result));
+int store_case_events(struct store *store, uint64_t number,
+		      store_event_cb *cb, void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_undeliverable_add(struct store *store, const char *address,
+			    int64_t at, const char *reason, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_undeliverable_get(struct store *store, const char *address,
+			    const char **error_r) __attribute__((warn_unused_result));
 
 #endif

@@ -416,7 +416,7 @@ static void test_imap_key_errors(void **state)
 	assert_load_err("[imap:x]\nafter = keep\n", ":2: after: 'keep' is not seen, delete or move:MAILBOX");
 	assert_load_err("[imap:x]\nafter = move:\n", ":2: after: 'move:' is not seen, delete or move:MAILBOX");
 	assert_load_err("[imap:x]\nafter = move\n", ":2: after: 'move' is not");
-	assert_load_err("[imap:x]\nlanguage = french\n", ":2: language: 'french' is not a 2 or 3 letter language code");
+	assert_load_err("[imap:x]\nlanguage = french\n", ":2: language: 'french' is not auto or a 2 or 3 letter language code");
 	assert_load_err("[imap:x]\nlanguage = f\n", ":2: language: 'f' is not");
 	assert_load_err("[imap:x]\nlanguage = f1\n", ":2: language: 'f1' is not");
 	assert_load_err("[imap:x]\nlanguage = fr-FR\n", ":2: language: 'fr-FR' is not");

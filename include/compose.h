@@ -1,0 +1,83 @@
+/*
+ * compose.h - the gateway's outgoing mail: the data a template sees, and
+ * the finished RFC 5322 message around a rendered template.
+ *
+ * compose_case_data() builds the JSON object templates are rendered
+ * against (the variables `supportgw templates check` accepts):
+ *   case.number      "00012345"
+ *   case.tag         "[Case #00012345]"
+ *   case.subject     the case's subject, without prefixes and tag
+ *   case.severity    "A".."D" when known (later issues), else absent
+ *   case.due         first-response target, ISO 8601, when known
+ *   case.status      "open" / "closed"
+ *   customer.name    the requester's display name, else the address
+ *   customer.email   the requester's address
+ *   message.subject  the subject of the customer's mail being answered
+ *   message.date     its Date:, ISO 8601 UTC
+ *   gateway.address  the From address of the gateway
+ *   gateway.name     the display name of From ("Example Support")
+ *
+ * compose_message() wraps a rendered template into the bytes to send:
+ * From (the [smtp] from), To, Cc and Reply-To (from the template), Subject
+ * (the template's, with the case tag exactly once and no Re: growth; RFC
+ * 2047 encoded when not ASCII), Date, a new Message-ID, In-Reply-To and
+ * References to the customer's mail, Auto-Submitted: auto-replied,
+ * X-Loop: <gateway address>, MIME-Version, and a UTF-8 text/plain body,
+ * quoted-printable when it is not 7-bit or has long lines (libetpan's
+ * encoders).  Header values never carry CR or LF: a value with them is cut
+ * at the first one, so no data can add a header.
+ *
+ * Ownership: results are allocated from the pool given, or (json) owned by
+ * the caller (json_decref).
+ * Errors: compose_message() returns -1 with a reason in *error_r (pool
+ * string) when the template's headers are unusable.
+ */
+#ifndef SUPPORTGW_COMPOSE_H
+#define SUPPORTGW_COMPOSE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct pool;
+struct store_case;
+
+/* The customer's mail being answered (or NULL): subject, date, ids. */
+struct compose_reply_to {
+	const char *subject;
+	int64_t date;                 /* 0: unknown */
+	const char *message_id;       /* without brackets */
+	const char *const *references;
+	size_t references_count;
+};
+
+json_t *compose_case_data(const struct config *config,
+			  const struct store_case *c,
+			  const struct compose_reply_to *msg);
+
+/* A rendered template: header lines and body (see template.h). */
+struct compose_input {
+	const char *subject;          /* from the template's Subject: */
+	const char *cc;               /* template Cc:, or NULL */
+	const char *reply_to;         /* template Reply-To:, or NULL */
+	const char *body;             /* UTF-8 text, LF or CRLF lines */
+	const char *to;               /* the recipient address */
+	const char *to_name;          /* or NULL */
+	uint64_t case_number;         /* for the tag; 0: none */
+};
+
+struct compose_output {
+	const char *message_id;       /* generated, without brackets */
+	const char *raw;              /* the whole message, CRLF lines */
+	size_t raw_len;
+	const char *rcpt;             /* envelope: To and Cc addresses */
+};
+
+int compose_message(const struct config *config, struct pool *pool,
+		    const struct compose_input *in,
+		    const struct compose_reply_to *reply_to, int64_t now,
+		    struct compose_output *out, const char **error_r)
+	__attribute__((warn_unused_result));
+
+#endif
