@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "log.h"
 #include "store.h"
+#include "template.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -96,14 +97,30 @@ int cli_open_matcher(const struct cli *cli, struct fp_matcher **matcher_r)
 	return 0;
 }
 
-int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx)
+int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx, bool answer)
 {
 	struct fp_matcher *matcher = NULL;
 	int ret;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if ((ret = cli_open_matcher(cli, &matcher)) != 0)
+	/* Answers need the relay and the templates; the templates are
+	 * checked now, before any mail is taken. */
+	if (answer && cli->config->smtp.configured) {
+		struct template_set *set = NULL;
+		const char *dir = template_default_dir(cli->config);
+		char *error = NULL;
+
+		if (template_set_load(dir, &set, &error) < 0) {
+			ret = cli_fail(cli, EX_CONFIG, "templates: %s", error);
+			free(error);
+			return ret;
+		}
+		ctx->templates = set;
+	}
+	if ((ret = cli_open_matcher(cli, &matcher)) != 0) {
+		cli_ingest_close(ctx);
 		return ret;
+	}
 	if ((ret = cli_open_store(cli, &ctx->store)) != 0) {
 		fp_matcher_free(&matcher);
 		return ret;
@@ -117,7 +134,10 @@ int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx)
 void cli_ingest_close(struct ingest_ctx *ctx)
 {
 	struct fp_matcher *matcher = (struct fp_matcher *)ctx->matcher;
+	struct template_set *set = (struct template_set *)ctx->templates;
 
+	template_set_free(&set);
+	ctx->templates = NULL;
 	fp_matcher_free(&matcher);
 	ctx->matcher = NULL;
 	store_close(&ctx->store);

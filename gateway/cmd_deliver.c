@@ -53,7 +53,7 @@ int cmd_deliver(struct cli *cli, int argc, char **argv)
 		return cli_fail(cli, EX_TEMPFAIL, "cannot read standard input: %s",
 				strerror(err));
 	}
-	if ((ret = cli_ingest_open(cli, &ctx)) != 0) {
+	if ((ret = cli_ingest_open(cli, &ctx, true)) != 0) {
 		free(data);
 		/* Whatever stops the store now (busy, unwritable folder,
 		 * newer schema) is the operator's to fix: keep the mail. */
@@ -77,14 +77,16 @@ int cmd_deliver(struct cli *cli, int argc, char **argv)
 			       res.reason, res.quarantine_id);
 		break;
 	default:
-		printf("%s case=%s message_id=<%s>%s%s%s%s%s\n",
+		printf("%s case=%s message_id=<%s>%s%s%s%s%s%s%s\n",
 		       ingest_outcome_name(res.outcome),
 		       cli_case_str(cli, res.case_number, num), res.message_id,
 		       res.linked_to != 0 ? " linked_to=" : "",
 		       res.linked_to != 0 ? cli_case_str(cli, res.linked_to, linked) : "",
 		       res.unverified ? " unverified" : "",
 		       res.auto_reason != NULL ? " auto=" : "",
-		       res.auto_reason != NULL ? res.auto_reason : "");
+		       res.auto_reason != NULL ? res.auto_reason : "",
+		       res.answer != NULL ? " answer=" : "",
+		       res.answer != NULL ? res.answer : "");
 		ret = 0;
 		break;
 	}

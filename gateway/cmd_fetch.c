@@ -82,11 +82,12 @@ static int jobs_run(const struct config *config, size_t index, void *ctx)
 	if (a == NULL)
 		return EX_SOFTWARE;
 	cli.config = (struct config *)config;
-	if ((ret = cli_ingest_open(&cli, &ic)) != 0)
+	if ((ret = cli_ingest_open(&cli, &ic, true)) != 0)
 		return ret;
 	env.config = config;
 	env.store = ic.store;
 	env.matcher = ic.matcher;
+	env.templates = ic.templates;
 	env.protocol_log = f->protocol_log;
 	ret = fetch_forever(&env, a);
 	cli_ingest_close(&ic);
@@ -140,11 +141,12 @@ static int fetch_all_once(struct fetch_cli *f)
 	int ret, worst = 0;
 	size_t n = jobs_count(c, f);
 
-	if ((ret = cli_ingest_open(f->cli, &ic)) != 0)
+	if ((ret = cli_ingest_open(f->cli, &ic, true)) != 0)
 		return ret;
 	env.config = c;
 	env.store = ic.store;
 	env.matcher = ic.matcher;
+	env.templates = ic.templates;
 	env.protocol_log = f->protocol_log;
 	daemon_signals_init();
 	for (size_t i = 0; i < n && !daemon_stopping(); i++) {

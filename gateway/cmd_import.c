@@ -170,7 +170,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		}
 		total += lists[p].count;
 	}
-	if ((ret = cli_ingest_open(cli, &ctx)) != 0)
+	if ((ret = cli_ingest_open(cli, &ctx, false)) != 0)
 		goto out_lists;
 
 	memset(&stats, 0, sizeof(stats));

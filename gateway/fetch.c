@@ -100,7 +100,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 		return FAIL_STORE;
 	}
 	s->ingest_us += now_us() - t0;
-	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s",
+	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s%s%s",
 		 s->account->name, uid, res.message_id != NULL ? "<" : "",
 		 res.message_id != NULL ? res.message_id : "-",
 		 res.message_id != NULL ? ">" : "",
@@ -108,7 +108,9 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 		 ingest_outcome_name(res.outcome),
 		 res.outcome == INGEST_QUARANTINED ? " reason=" : "",
 		 res.outcome == INGEST_QUARANTINED && res.reason != NULL ?
-		 res.reason : "");
+		 res.reason : "",
+		 res.answer != NULL ? " answer=" : "",
+		 res.answer != NULL ? res.answer : "");
 	s->done[s->done_count++] = uid;
 	if (res.outcome == INGEST_QUARANTINED) {
 		s->quarantined[s->quarantined_count++] = uid;
@@ -414,6 +416,8 @@ static void session_init(struct session *s, const struct fetch_env *env,
 	s->ingest.matcher = env->matcher;
 	s->ingest.default_language = account->language;
 	s->ingest.default_region = account->region;
+	s->ingest.templates = env->templates;
+	s->ingest.answer_language = account->language;
 	snprintf(s->source, sizeof(s->source), "imap:%s", account->name);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "answer.h"
 #include "classify.h"
 #include "config.h"
 #include "fingerprint.h"
@@ -344,6 +345,23 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 	if (store_parsed(ctx, msg, source, auto_reason, language, &d, now, res,
 			 error_r) < 0)
 		goto fail;
+	if (ctx->templates != NULL) {
+		struct answer_request req = {
+			.msg = msg, .case_number = res->case_number,
+			.new_case = res->outcome == INGEST_NEW,
+			.reopened = res->outcome == INGEST_REOPENED,
+			.unverified = res->unverified, .auto_reason = auto_reason,
+			.language = language,
+			.account_language = ctx->answer_language, .now = now,
+		};
+		struct answer_result ar;
+
+		if (answer_queue(ctx->config, ctx->store, ctx->templates, ctx->pool,
+				 &req, &ar, error_r) < 0)
+			goto fail;
+		res->answer = ar.kind;
+		res->suppressed = ar.suppressed;
+	}
 	/* debug: each caller logs the outcome with what it knows (IMAP UID,
 	 * file name) or prints it. */
 	log_debug("source=%s msgid=%s case=%" PRIu64 " outcome=%s%s%s",

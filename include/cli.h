@@ -79,8 +79,11 @@ int cli_store_fail(const struct cli *cli, const struct store *store,
 int cli_open_matcher(const struct cli *cli, struct fp_matcher **matcher_r);
 
 /* Opens the store, the matcher and a message pool into ctx (borrowing the
- * config); cli_ingest_close() releases them.  Returns 0 or an exit code. */
-int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx);
+ * config), and with answer (deliver, fetch; not import) and an [smtp]
+ * section the templates, so new cases are acknowledged;
+ * cli_ingest_close() releases them.  Returns 0 or an exit code (EX_CONFIG
+ * for templates that do not load). */
+int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx, bool answer);
 void cli_ingest_close(struct ingest_ctx *ctx);
 
 /* "12", "00000012", "#12", "[Case #00000012]" -> 12; -1 when not one. */

@@ -28,11 +28,13 @@ struct config;
 struct fp_matcher;
 struct imap_account;
 struct store;
+struct template_set;
 
 struct fetch_env {
 	const struct config *config;
 	struct store *store;
 	const struct fp_matcher *matcher;
+	const struct template_set *templates;   /* answers, or NULL */
 	bool protocol_log;      /* log the IMAP dialogue (debug level) */
 };
 

@@ -40,6 +40,11 @@ struct ingest_ctx {
 	 * language when the text gives none, region of new cases; or NULL. */
 	const char *default_language;
 	const char *default_region;
+	/* Answers (answer.h): queued in the message's transaction when
+	 * templates is set.  `import` leaves it NULL: old mail is never
+	 * answered.  answer_language: the account's `language` setting. */
+	const struct template_set *templates;
+	const char *answer_language;
 };
 
 enum ingest_outcome {
@@ -59,6 +64,8 @@ struct ingest_result {
 	const char *auto_reason;   /* NULL when written by a person */
 	int64_t quarantine_id;
 	const char *reason;     /* why quarantined */
+	const char *answer;     /* template queued in the outbox, or NULL */
+	const char *suppressed; /* why no answer went out, or NULL */
 };
 
 int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
