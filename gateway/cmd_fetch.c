@@ -18,13 +18,22 @@
 #include "fetch.h"
 #include "ingest.h"
 #include "log.h"
+#include "outbox.h"
+#include "store.h"
 
 struct fetch_cli {
 	struct cli *cli;
 	char **names;           /* accounts asked for; NULL: all */
 	size_t name_count;
 	bool protocol_log;
+	bool outbox;            /* run: one more worker, the sender */
 };
+
+/* The sender worker is the last job, when there is an [smtp] relay. */
+static bool has_outbox_job(const struct config *config, const struct fetch_cli *f)
+{
+	return f->outbox && config->smtp.configured;
+}
 
 /* The accounts of config that were asked for, as indexes; a name that a
  * reloaded config no longer has is skipped (and logged). */
@@ -50,7 +59,7 @@ static size_t jobs_count(const struct config *config, void *ctx)
 	size_t n = 0;
 
 	if (f->names == NULL)
-		return config->account_count;
+		return config->account_count + has_outbox_job(config, f);
 	for (size_t i = 0; i < f->name_count; i++) {
 		if (config_account(config, f->names[i]) != NULL)
 			n++;
@@ -65,7 +74,35 @@ static const char *jobs_name(const struct config *config, size_t index, void *ct
 {
 	const struct imap_account *a = job_account(config, index, ctx);
 
-	return a != NULL ? a->name : "?";
+	return a != NULL ? a->name : has_outbox_job(config, ctx) ? "outbox" : "?";
+}
+
+/*
+ * The sender: flushes what is due, then looks again every 2 s (10 s while
+ * the relay is down; each mail keeps its own backoff in the store).  New
+ * answers are committed by the other workers; a look at an indexed query
+ * every 2 s costs nothing and needs no signalling between processes.
+ */
+static int outbox_worker(struct fetch_cli *f, const struct config *config)
+{
+	struct cli cli = *f->cli;
+	struct outbox_stats st;
+	struct store *store;
+	int ret;
+
+	cli.config = (struct config *)config;
+	if ((ret = cli_open_store(&cli, &store)) != 0)
+		return ret;
+	log_info("outbox: sending through %s", config->smtp.url);
+	while (!daemon_stopping()) {
+		if (outbox_flush(config, store, 0, 0, f->protocol_log, &st) < 0) {
+			daemon_sleep(10000);
+			continue;
+		}
+		daemon_sleep(st.relay_down ? 10000 : 2000);
+	}
+	store_close(&store);
+	return 0;
 }
 
 /* A worker process: its own store and matcher, one account, until
@@ -80,7 +117,7 @@ static int jobs_run(const struct config *config, size_t index, void *ctx)
 	int ret;
 
 	if (a == NULL)
-		return EX_SOFTWARE;
+		return has_outbox_job(config, f) ? outbox_worker(f, config) : EX_SOFTWARE;
 	cli.config = (struct config *)config;
 	if ((ret = cli_ingest_open(&cli, &ic, true)) != 0)
 		return ret;
@@ -161,7 +198,7 @@ static int fetch_all_once(struct fetch_cli *f)
 
 int cmd_fetch(struct cli *cli, int argc, char **argv)
 {
-	struct fetch_cli f = { cli, NULL, 0, false };
+	struct fetch_cli f = { cli, NULL, 0, false, false };
 	bool once = false, use_syslog = false, verbose = false;
 	int i, ret;
 
@@ -190,7 +227,7 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	struct fetch_cli f = { cli, NULL, 0, false };
+	struct fetch_cli f = { cli, NULL, 0, false, true };
 	bool use_syslog = false, verbose = false;
 	int ret;
 
@@ -202,7 +239,10 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		else
 			return cli_usage(cli, "unexpected argument '%s'", argv[i]);
 	}
-	if ((ret = check_accounts(&f)) != 0)
+	/* Mail may come in by `deliver` only: then run just sends. */
+	if (cli->config->account_count == 0 && cli->config->smtp.configured)
+		ret = 0;
+	else if ((ret = check_accounts(&f)) != 0)
 		return ret;
 	set_log(&f, use_syslog, verbose);
 	return supervise(&f);
