@@ -90,6 +90,11 @@ int outbox_flush(const struct config *config, struct store *store,
 
 	stats_r->sent = stats_r->retried = stats_r->failed = 0;
 	stats_r->relay_down = false;
+	/* One commit per mail, before the next is sent: waiting for the disk
+	 * each time would cost more than the SMTP dialogue.  A process crash
+	 * keeps every commit; only a power cut could send a mail twice. */
+	if (store_set_sync_on_commit(store, false, &error) < 0)
+		log_warn("outbox: %s", error);
 	srandom((unsigned)time(NULL));
 	while (ret == 0 && !daemon_stopping() && (limit == 0 || done < limit)) {
 		int64_t *ids;

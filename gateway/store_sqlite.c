@@ -447,6 +447,7 @@ void store_set_busy_timeout(struct store *store, int ms)
 	sqlite3_busy_timeout(store->db, ms);
 }
 
+
 /* Binding: the first failure sticks, so a run of binds is checked once. */
 struct binder {
 	sqlite3_stmt *stmt;
@@ -1880,4 +1881,17 @@ int store_undeliverable_get(struct store *store, const char *address,
 		ret = store_fail(store, rc, error_r, "cannot look up an address");
 	sqlite3_reset(stmt);
 	return ret;
+}
+
+/* ---- durability of this connection's commits ---- */
+
+int store_set_sync_on_commit(struct store *store, bool sync,
+			     const char **error_r)
+{
+	if (exec_sql(store, sync ? "PRAGMA synchronous = FULL" :
+		     "PRAGMA synchronous = NORMAL", "set synchronous") < 0) {
+		*error_r = store->error;
+		return -1;
+	}
+	return 0;
 }

@@ -7,7 +7,10 @@
  * now + backoff (1 min doubling to 6 h, with jitter) after a 4xx, a lost
  * connection or a timeout; failed, with the server's answer, after a 5xx
  * or after max_attempts tries.  So after a crash a mail can be sent twice
- * only if the crash fell between the server's 250 and that commit.  When
+ * only if the crash fell between the server's 250 and that commit.  Those
+ * commits do not wait for the disk (store_set_sync_on_commit): they
+ * survive a process crash or kill -9, not a power cut, which could send the
+ * last few mails again (never lose one).  When
  * the relay cannot be reached at all, the flush stops at the first mail
  * (which gets its retry) instead of trying every row.
  *

@@ -146,6 +146,15 @@ void store_close(struct store **store);
 bool store_error_temporary(const struct store *store);
 /* How long a writer waits for another one (default 5000 ms); for tests. */
 void store_set_busy_timeout(struct store *store, int ms);
+/*
+ * sync = false: this connection's commits stop waiting for the disk
+ * (synchronous=NORMAL in WAL mode): still atomic, and kept when the process
+ * dies, but the last ones may be lost if the machine loses power.  For the
+ * sender, whose commits only record "sent": a lost one means one mail sent
+ * again after a power cut, never a lost mail.  Default: true.
+ */
+int store_set_sync_on_commit(struct store *store, bool sync,
+			     const char **error_r) __attribute__((warn_unused_result));
 
 int store_begin(struct store *store, const char **error_r)
 	__attribute__((warn_unused_result));
