@@ -258,8 +258,7 @@ static const char *final_subject(const struct config *config, struct pool *pool,
 	if (!seen) {
 		const char *rest = strbuf_str(&b);
 
-		out = pool_alloc(pool, tag_len + 1 + strlen(rest) + 1);
-		sprintf(out, "%s%s%s", tag, *rest != '\0' ? " " : "", rest);
+		out = pool_printf(pool, "%s%s%s", tag, *rest != '\0' ? " " : "", rest);
 	} else {
 		out = pool_strdup(pool, strbuf_str(&b));
 	}
@@ -375,7 +374,7 @@ static void random_hex(char *buf, size_t bytes)
 			r[i] = (unsigned char)random();
 	}
 	for (size_t i = 0; i < bytes; i++)
-		sprintf(buf + 2 * i, "%02x", r[i]);
+		snprintf(buf + 2 * i, 3, "%02x", r[i]);
 }
 
 int compose_message(const struct config *config, struct pool *pool,

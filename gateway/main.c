@@ -68,6 +68,21 @@ static const struct cli_command commands[] = {
 	  "  outbox flush         send what is due now through [smtp]\n"
 	  "  Exit: 0 ok, 64 usage, 66 no such mail, 75 store busy or relay\n"
 	  "  unreachable (flush: the mails keep their place).\n" },
+	{ "templates", cmd_templates, "templates check|render|render-file ...",
+	  "check the mail templates and show what they render",
+	  "  templates check [--dir DIR]    every problem as FILE:LINE: problem\n"
+	  "  templates render NAME --case NUMBER [--lang L] [--dir DIR]\n"
+	  "                                 the mail NAME would be for the case\n"
+	  "                                 (language: --lang, else the case's;\n"
+	  "                                 en when the template has no such one)\n"
+	  "  templates render-file FILE --data DATA.json [--plain]\n"
+	  "                                 FILE as one Mustache template over\n"
+	  "                                 the JSON in DATA.json, HTML-escaped\n"
+	  "                                 as the specification says unless --plain\n"
+	  "  DIR: [gateway] templates, else $SUPPORTGW_TEMPLATES, else ./templates,\n"
+	  "  else the installed ones.\n"
+	  "  Exit: 0 ok, 64 usage, 65 a template or the data is broken, 66 no such\n"
+	  "  folder, file or case, 75 store busy.\n" },
 	{ "fetch", NET_CMD(cmd_fetch), "fetch [--once] [--syslog] [ACCOUNT...]",
 	  "fetch mail from the [imap:NAME] accounts",
 	  "  Fetches new mail from each ACCOUNT (default: all), files it into its\n"
