@@ -470,8 +470,10 @@ int compose_message(const struct config *config, struct pool *pool,
 		r |= strbuf_appendf(&b, "In-Reply-To: <%s>\r\n", one_line(pool, reply->message_id));
 		r |= strbuf_appendstr(&b, "References:");
 		for (size_t i = first; i < reply->references_count; i++)
-			r |= strbuf_appendf(&b, "\r\n <%s>", one_line(pool, reply->references[i]));
-		r |= strbuf_appendf(&b, "\r\n <%s>\r\n", one_line(pool, reply->message_id));
+			r |= strbuf_appendf(&b, "%s<%s>", i == first ? " " : "\r\n ",
+					    one_line(pool, reply->references[i]));
+		r |= strbuf_appendf(&b, "%s<%s>\r\n", reply->references_count > first ?
+				    "\r\n " : " ", one_line(pool, reply->message_id));
 	}
 	/* RFC 3834: an automatic answer says so, and what loops back is
 	 * recognised by the X-Loop it carries. */
