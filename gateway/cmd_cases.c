@@ -220,6 +220,28 @@ static int lookup_case(struct cli *cli, struct store *store, struct pool *pool,
 	return 0;
 }
 
+/* What happened besides the messages: answers suppressed, bounces. */
+static int event_text(void *ctx, int64_t at, const char *kind, const char *detail)
+{
+	char when[32];
+
+	(void)ctx;
+	time_iso8601(at, when);
+	printf("\n  %s  %s: %s\n", when, kind, detail != NULL ? detail : "");
+	return 0;
+}
+
+static int event_json(void *ctx, int64_t at, const char *kind, const char *detail)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "at", cli_json_time(at, true));
+	json_object_set_new(e, "kind", cli_json_str(kind));
+	json_object_set_new(e, "detail", cli_json_str(detail));
+	json_array_append_new(ctx, e);
+	return 0;
+}
+
 static int cases_show(struct cli *cli, int argc, char **argv)
 {
 	struct show_ctx sc = { .cli = cli };
@@ -281,8 +303,17 @@ static int cases_show(struct cli *cli, int argc, char **argv)
 	}
 	if (store_case_messages(sc.store, c->number, show_message, &sc, &error) < 0)
 		goto store_error;
-	if (o != NULL)
+	if (o != NULL) {
+		json_t *ev = json_array();
+
+		json_object_set_new(o, "events", ev);
+		if (store_case_events(sc.store, c->number, event_json, ev, &error) < 0)
+			goto store_error;
 		cli_json_print(o);
+	} else if (store_case_events(sc.store, c->number, event_text, NULL,
+				     &error) < 0) {
+		goto store_error;
+	}
 	goto out;
 store_error:
 	json_decref(o);

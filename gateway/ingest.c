@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "bounce.h"
 #include "classify.h"
 #include "config.h"
 #include "fingerprint.h"
@@ -285,12 +286,37 @@ static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 	return 0;
 }
 
+/* The bounce on its case, and the addresses that bounced: the gateway
+ * does not write to them again (answer.h). */
+static int record_bounce(struct ingest_ctx *ctx, const struct bounce_report *b,
+			 uint64_t number, int64_t now, const char **error_r)
+{
+	const char *detail = pool_printf(ctx->pool, "%s%s%s%s%s",
+		b->failed_count > 0 ? b->failed[0] : "delivery failed",
+		b->status != NULL ? ": " : "", b->status != NULL ? b->status : "",
+		b->diagnostic != NULL ? " " : "",
+		b->diagnostic != NULL ? b->diagnostic : "");
+
+	log_info("case=%" PRIu64 ": bounce of our mail: %s", number, detail);
+	if (store_case_event_add(ctx->store, number, now, "bounce", detail,
+				 error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < b->failed_count; i++) {
+		if (store_undeliverable_add(ctx->store, b->failed[i], now, detail,
+					    error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 		   const char *source, struct ingest_result *res,
 		   const char **error_r)
 {
 	struct message *msg;
 	struct decision d;
+	struct bounce_report bounce;
+	uint64_t bounce_case = 0;
 	const char *perr, *auto_reason, *language;
 	int64_t now = ctx->now != 0 ? ctx->now : (int64_t)time(NULL);
 	uint64_t dup_case;
@@ -342,8 +368,29 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 	res->auto_reason = auto_reason;
 	if (decide(ctx, msg, auto_reason, now, &d, error_r) < 0)
 		goto fail;
+	/* A bounce of one of our mails belongs to that mail's case (its
+	 * subject is the MTA's, its References rarely ours): found by the
+	 * original Message-ID inside the report. */
+	bounce_parse(msg, ctx->pool, &bounce);
+	if (bounce.is_bounce) {
+		for (size_t i = 0; i < bounce.original_id_count && bounce_case == 0; i++) {
+			r = store_message_id_case(ctx->store, bounce.original_ids[i],
+						  &bounce_case, error_r);
+			if (r < 0)
+				goto fail;
+			if (r == 0)
+				bounce_case = 0;
+		}
+		if (bounce_case != 0) {
+			memset(&d, 0, sizeof(d));
+			d.target = bounce_case;
+		}
+	}
 	if (store_parsed(ctx, msg, source, auto_reason, language, &d, now, res,
 			 error_r) < 0)
+		goto fail;
+	if (bounce_case != 0 && record_bounce(ctx, &bounce, bounce_case, now,
+					      error_r) < 0)
 		goto fail;
 	if (ctx->templates != NULL) {
 		struct answer_request req = {
