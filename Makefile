@@ -42,7 +42,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g
 CFLAGS   ?=
-CPPFLAGS_ALL := -Iinclude -DSUPPORTGW_VERSION='"$(VERSION)"' -DSUPPORTGW_LIBEXECDIR='"$(LIBEXECDIR)"' -D_GNU_SOURCE $(PKG_CFLAGS)
+CPPFLAGS_ALL := -Iinclude -DSUPPORTGW_VERSION='"$(VERSION)"' -DSUPPORTGW_LIBEXECDIR='"$(LIBEXECDIR)"' -DSUPPORTGW_DATADIR='"$(PREFIX)/share/supportgw"' -D_GNU_SOURCE $(PKG_CFLAGS)
 CFLAGS_ALL   := -std=c11 $(OPT) $(WARN) $(CFLAGS)
 LDLIBS_ALL   := $(PKG_LIBS) -lm
 
