@@ -5,7 +5,9 @@
 # fingerprint and by References, an out-of-office, a stranger quoting
 # someone else's case, and one message that is not a mail at all), then
 # `supportgw accounts test` and `supportgw fetch --once` against it, and the
-# cases, the quarantine and the mailboxes as an operator sees them.
+# cases, the quarantine and the mailboxes as an operator sees them; then the
+# acknowledgements sent through a private SMTP sink (python3-aiosmtpd, also
+# on 127.0.0.1, also stopped by pid), printed as the customers get them.
 set -eu
 SGW=${1:-build/supportgw}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +16,8 @@ rm -rf "$DEMO"
 mkdir -p "$DEMO"
 
 . "$ROOT/tests/integration/harness/dovecot.sh"
-trap 'dovecot_stop_all' EXIT INT TERM
+. "$ROOT/tests/integration/harness/smtp.sh"
+trap 'dovecot_stop_all; smtpsink_stop_all' EXIT INT TERM
 echo "== a private Dovecot for the demo (in $DEMO/dovecot)"
 dovecot_start "$DEMO/dovecot"
 echo "   listening on 127.0.0.1:$DOVECOT_PORT, user $DOVECOT_USER"
@@ -24,6 +27,9 @@ done
 printf 'this is not a mail at all\r\njust a line of text\r\n' >"$DEMO/garbage.txt"
 dovecot_imaptool append INBOX "$DEMO/garbage.txt" >/dev/null
 echo "   INBOX seeded with $(dovecot_imaptool count INBOX) messages"
+echo "== a private SMTP sink for the answers (in $DEMO/sink)"
+smtpsink_start "$DEMO/sink"
+echo "   listening on 127.0.0.1:$SMTPSINK_PORT"
 printf '%s\n' "$DOVECOT_PASS" >"$DEMO/support.pass"
 chmod 600 "$DEMO/support.pass"
 
@@ -31,6 +37,12 @@ cat >"$DEMO/supportgw.ini" <<INI
 [gateway]
 database = $DEMO/supportgw.db
 staff = @example.com
+templates = $ROOT/templates
+
+[smtp]
+url = smtp://127.0.0.1:$SMTPSINK_PORT
+starttls = no
+from = Example Support <support@example.com>
 
 [imap:support]
 url = imap://127.0.0.1:$DOVECOT_PORT/INBOX
@@ -39,7 +51,7 @@ user = $DOVECOT_USER
 password_file = $DEMO/support.pass
 after = move:Processed
 quarantine = Quarantine
-language = en
+language = auto
 region = EMEA
 INI
 run() {
@@ -64,5 +76,20 @@ echo
 echo "== a customer's reply piped in by an MTA instead: supportgw deliver"
 printf 'From: John Smith <john.smith@acme-corp.com>\nTo: support@example.com\nSubject: RE: [Case #00000002] Cannot export reports to PDF\nMessage-ID: <demo-en-3@acme-corp.com>\nDate: Thu, 19 Nov 2026 09:00:00 -0500\n\nThe patch works, thank you!\n' |
 	"$SGW" -c "$DEMO/supportgw.ini" deliver
+run outbox flush
+run outbox list --status all
 echo
-echo "(The acknowledgements sent over SMTP come with the next issue.)"
+echo "== the acknowledgements the SMTP sink received, as the customers read them"
+/usr/bin/python3 - "$SMTPSINK_DIR/mail" <<'PY'
+import email, email.policy, os, sys
+d = sys.argv[1]
+for name in sorted(os.listdir(d)):
+    with open(os.path.join(d, name), "rb") as f:
+        m = email.message_from_binary_file(f, policy=email.policy.default)
+    print("-" * 72)
+    for h in ("From", "To", "Subject", "In-Reply-To", "Auto-Submitted", "X-Loop"):
+        print("%s: %s" % (h, m[h]))
+    print()
+    print(m.get_content().rstrip())
+print("-" * 72)
+PY
