@@ -306,3 +306,13 @@ if [ "${BENCH_IMAP:-1}" != 0 ]; then
 	sh "$ROOT/bench/imap.sh" "$SGW" || _rc=$?
 	[ "$_rc" -eq 0 ] || die "bench/imap.sh failed (exit $_rc)"
 fi
+
+# ---- 7. SMTP sending (bench/smtp.sh) -----------------------------------------
+# BENCH_SMTP=0 leaves it out (see bench/smtp.sh for its own overrides).
+
+if [ "${BENCH_SMTP:-1}" != 0 ]; then
+	echo
+	_rc=0
+	sh "$ROOT/bench/smtp.sh" "$SGW" || _rc=$?
+	[ "$_rc" -eq 0 ] || die "bench/smtp.sh failed (exit $_rc)"
+fi
