@@ -113,7 +113,8 @@ int message_parse(struct pool *pool, const char *data, size_t len,
 		  struct message **msg_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
-/* First top-level header with this name (case-insensitive), or NULL. */
+/* First top-level header with this name (case-insensitive): its value
+ * ("" when empty), or NULL when there is none. */
 const char *message_header(const struct message *msg, const char *name);
 
 #endif

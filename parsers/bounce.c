@@ -638,17 +638,6 @@ static void read_status(struct state *st, const char *data, size_t len)
 
 /* ---- what kind of mail ------------------------------------------------ */
 
-static const char *header(const struct message *msg, const char *name)
-{
-	for (size_t i = 0; i < msg->header_count; i++) {
-		const struct msg_header *h = &msg->headers[i];
-
-		if (h->name != NULL && str_ieq(h->name, name))
-			return h->value != NULL ? h->value : "";
-	}
-	return NULL;
-}
-
 /* X-Failed-Recipients (Exim, Gmail): "a@b, <c@d>". */
 static void failed_header(struct state *st)
 {
@@ -706,7 +695,7 @@ static bool from_mail_system(const struct message *msg)
 		    (n == 10 && str_ieqn(addr, "postmaster", n)))
 			return true;
 	}
-	return header(msg, "X-Failed-Recipients") != NULL;
+	return message_header(msg, "X-Failed-Recipients") != NULL;
 }
 
 /* Lines before the returned copy in plain-text bounces. */
@@ -944,7 +933,7 @@ static void read_plain(struct state *st)
 	size_t tlen = strlen(text), scan = tlen < SCAN_MAX ? tlen : SCAN_MAX;
 	size_t slen = strlen(subject), sep = 0, after = 0, returned;
 	bool has_sep = find_separator(text, scan, &sep, &after);
-	bool xfr = header(msg, "X-Failed-Recipients") != NULL;
+	bool xfr = message_header(msg, "X-Failed-Recipients") != NULL;
 
 	if (!has_sep && !xfr &&
 	    !any_in(subject, slen, bounce_subjects,

@@ -407,4 +407,3 @@ void message_parse_message_id(struct parser *ps, const struct raw_field *f)
 		}
 	}
 }
-
