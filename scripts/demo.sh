@@ -17,7 +17,21 @@ mkdir -p "$DEMO"
 
 . "$ROOT/tests/integration/harness/dovecot.sh"
 . "$ROOT/tests/integration/harness/smtp.sh"
-trap 'dovecot_stop_all; smtpsink_stop_all' EXIT INT TERM
+# Stop both servers however the demo ends, and keep the demo's own exit
+# status.  Without `set +e`, the first harness command that returns
+# non-zero while stopping (wait on a server killed by SIGTERM) would end
+# the trap there: exit 143 and a sink left running.
+cleanup() {
+	_rc=$?
+	set +e
+	trap - EXIT
+	dovecot_stop_all
+	smtpsink_stop_all
+	exit "$_rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 echo "== a private Dovecot for the demo (in $DEMO/dovecot)"
 dovecot_start "$DEMO/dovecot"
 echo "   listening on 127.0.0.1:$DOVECOT_PORT, user $DOVECOT_USER"
