@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "util.h"
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
@@ -150,10 +151,7 @@ struct worker {
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_monotonic_us() / 1000;
 }
 
 static pid_t spawn(const struct config *config, const struct daemon_jobs *jobs,

@@ -25,6 +25,7 @@
 #include "pool.h"
 #include "store.h"
 #include "strbuf.h"
+#include "util.h"
 
 /* A batch holds at most this many bytes of messages: libetpan keeps a
  * whole UID FETCH answer in memory, parsed, so the batch bounds RSS. */
@@ -53,13 +54,6 @@ struct session {
 	int64_t ingest_us;          /* this batch's time in ingest */
 };
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 enum outcome { OK = 0, FAIL_IMAP, FAIL_STORE };
 
@@ -91,7 +85,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 	struct session *s = ctx;
 	struct ingest_result res;
 	const char *error = NULL;
-	int64_t t0 = now_us();
+	int64_t t0 = clock_monotonic_us();
 	char num[32];
 
 	if (ingest_message(&s->ingest, data, len, s->source, &res, &error) < 0) {
@@ -99,7 +93,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 			  uid, error);
 		return FAIL_STORE;
 	}
-	s->ingest_us += now_us() - t0;
+	s->ingest_us += clock_monotonic_us() - t0;
 	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s%s%s",
 		 s->account->name, uid, res.message_id != NULL ? "<" : "",
 		 res.message_id != NULL ? res.message_id : "-",
@@ -262,7 +256,7 @@ static int run_batch(struct session *s, const struct imap_uid *uids, size_t coun
 	size_t n_normal = 0, n_big = 0;
 	const char *error = NULL;
 	struct oversize o = { s, uids, count };
-	int64_t t0 = now_us(), t_fetched, t_committed, t_after;
+	int64_t t0 = clock_monotonic_us(), t_fetched, t_committed, t_after;
 	int r;
 
 	s->done = calloc(count, sizeof(uint32_t));
@@ -292,20 +286,20 @@ static int run_batch(struct session *s, const struct imap_uid *uids, size_t coun
 		store_rollback(s->ingest.store);
 		goto out;
 	}
-	t_fetched = now_us();
+	t_fetched = clock_monotonic_us();
 	if (store_commit(s->ingest.store, &error) < 0) {
 		log_error("account=%s: cannot commit: %s", s->account->name, error);
 		store_rollback(s->ingest.store);
 		r = FAIL_STORE;
 		goto out;
 	}
-	t_committed = now_us();
+	t_committed = clock_monotonic_us();
 	/* Committed: now, and only now, the server may be told. */
 	if (apply_after(s) < 0) {
 		r = FAIL_IMAP;
 		goto out;
 	}
-	t_after = now_us();
+	t_after = clock_monotonic_us();
 	r = record_state(s, uids[count - 1].uid);
 	/* Where a batch's time goes, for whoever tunes batch_size. */
 	log_debug("account=%s batch of %zu up to UID %u: fetch %lld ms, ingest "
@@ -315,7 +309,7 @@ static int run_batch(struct session *s, const struct imap_uid *uids, size_t coun
 		  (long long)s->ingest_us / 1000,
 		  (long long)(t_committed - t_fetched) / 1000,
 		  (long long)(t_after - t_committed) / 1000,
-		  (long long)(now_us() - t_after) / 1000);
+		  (long long)(clock_monotonic_us() - t_after) / 1000);
 out:
 	free(normal);
 	free(big);
@@ -460,17 +454,6 @@ int fetch_once(const struct fetch_env *env, const struct imap_account *account)
 	return ret;
 }
 
-/* 1 s doubling to 5 min, each wait drawn from [d/2, d] so that several
- * gateways cut off by one outage do not all come back in step. */
-static unsigned backoff_ms(unsigned step)
-{
-	unsigned d = step >= 9 ? BACKOFF_MAX_S : 1u << step;
-
-	if (d > BACKOFF_MAX_S)
-		d = BACKOFF_MAX_S;
-	return d * 500 + (unsigned)(random() % (d * 500 + 1));
-}
-
 int fetch_forever(const struct fetch_env *env, const struct imap_account *account)
 {
 	struct imap *imap = imap_new(account, env->protocol_log);
@@ -536,7 +519,8 @@ int fetch_forever(const struct fetch_env *env, const struct imap_account *accoun
 			log_debug("account=%s: still failing: %s", account->name,
 				  r == FAIL_STORE ? "store" : imap_error(imap));
 		}
-		daemon_sleep((int)backoff_ms(step));
+		/* 1 s doubling to 5 min, with jitter */
+		daemon_sleep((int)backoff_jitter(1000, step, BACKOFF_MAX_S * 1000));
 		if (step < 9)
 			step++;
 	}

@@ -13,18 +13,15 @@
 #include "pool.h"
 #include "smtp.h"
 #include "store.h"
+#include "util.h"
 
 #define DUE_PER_ROUND 500
 
 int64_t outbox_backoff(unsigned attempts)
 {
-	/* 1 min, 2, 4 ... capped at 6 h; each drawn from [d/2, d] so a
-	 * queue that built up during an outage does not return in step. */
-	int64_t d = attempts >= 9 ? 6 * 3600 : (int64_t)60 << attempts;
-
-	if (d > 6 * 3600)
-		d = 6 * 3600;
-	return d / 2 + (int64_t)(random() % (d / 2 + 1));
+	/* 1 min, 2, 4 ... capped at 6 h, with jitter: a queue that built up
+	 * during an outage does not return in step. */
+	return backoff_jitter(60, attempts, 6 * 3600);
 }
 
 /* One outcome, committed on its own: the next mail waits for it. */

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "strbuf.h"
+#include "util.h"
 
 #define SECRET_MAX 16384   /* OAuth2 tokens run to a few KiB */
 
@@ -110,14 +110,6 @@ static int read_password_file(const struct secret_source *a, char **secret_r,
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Runs oauth2_token_command with /bin/sh -c (so the operator can give
  * arguments) and takes the first line of its output.  Its stderr goes to
@@ -163,11 +155,11 @@ static int run_token_command(const struct secret_source *a, char **secret_r,
 	(void)setpgid(pid, pid);
 	close(pipefd[1]);
 	{
-		int64_t deadline = now_ms() + (int64_t)a->timeout_seconds * 1000;
+		int64_t deadline = (clock_monotonic_us() / 1000) + (int64_t)a->timeout_seconds * 1000;
 		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
 
 		while (len < sizeof(buf)) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - (clock_monotonic_us() / 1000);
 
 			if (left <= 0 || poll(&p, 1, (int)left) == 0) {
 				kill(-pid, SIGKILL);

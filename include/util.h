@@ -47,4 +47,15 @@ const char *addr_domain(const char *addr);
 /* ISO 8601 UTC "2026-11-22T12:06:03Z"; out must hold 21 bytes. */
 void time_iso8601(int64_t t, char *out);
 
+/* Microseconds on the monotonic clock: for timeouts and durations, which a
+ * change of the wall clock must not stretch or cut. */
+int64_t clock_monotonic_us(void);
+
+/*
+ * A retry delay with jitter: d = base doubled step times, at most max,
+ * and the result drawn from [d/2, d] so that many clients cut off by one
+ * outage do not come back in step.  Units are the caller's.
+ */
+int64_t backoff_jitter(int64_t base, unsigned step, int64_t max);
+
 #endif

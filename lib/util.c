@@ -223,3 +223,22 @@ void time_iso8601(int64_t t, char *out)
 	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		memcpy(out, "1970-01-01T00:00:00Z", 21);
 }
+
+int64_t clock_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t backoff_jitter(int64_t base, unsigned step, int64_t max)
+{
+	int64_t d = base;
+
+	while (step-- > 0 && d < max)
+		d *= 2;
+	if (d > max)
+		d = max;
+	return d / 2 + (int64_t)(random() % (d - d / 2 + 1));
+}
