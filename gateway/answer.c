@@ -19,20 +19,6 @@
 #include "threading.h"
 #include "util.h"
 
-static bool list_has(const struct config_list *l, const char *addr)
-{
-	const char *domain = addr_domain(addr);
-
-	for (size_t i = 0; i < l->count; i++) {
-		const char *item = l->items[i];
-
-		if (item[0] == '@' ? domain != NULL && str_ieq(item + 1, domain) :
-		    str_ieq(item, addr))
-			return true;
-	}
-	return false;
-}
-
 /* One of the gateway's own addresses: answering it would talk to
  * ourselves. */
 static bool is_ours(const struct config *c, const char *addr)
@@ -40,7 +26,7 @@ static bool is_ours(const struct config *c, const char *addr)
 	if ((c->smtp.from_addr != NULL && str_ieq(addr, c->smtp.from_addr)) ||
 	    (c->smtp.bounce_address != NULL && str_ieq(addr, c->smtp.bounce_address)))
 		return true;
-	if (list_has(&c->addresses, addr))
+	if (config_addrs_match(&c->addresses, addr))
 		return true;
 	for (size_t i = 0; i < c->account_count; i++) {
 		if (str_ieq(addr, c->accounts[i].user))

@@ -250,6 +250,21 @@ void config_free(struct config **configp)
 	*configp = NULL;
 }
 
+bool config_addrs_match(const struct config_list *list, const char *addr)
+{
+	const char *domain = addr_domain(addr);
+
+	if (*addr == '\0')
+		return false;
+	for (size_t i = 0; i < list->count; i++) {
+		const char *item = list->items[i];
+
+		if (item[0] == '@' ? str_ieq(item + 1, domain) : str_ieq(item, addr))
+			return true;
+	}
+	return false;
+}
+
 const struct imap_account *config_account(const struct config *config,
 					  const char *name)
 {

@@ -8,17 +8,7 @@
 
 bool threading_is_staff(const struct config *config, const char *addr)
 {
-	const char *domain = addr_domain(addr);
-
-	if (*addr == '\0')
-		return false;
-	for (size_t i = 0; i < config->staff.count; i++) {
-		const char *s = config->staff.items[i];
-
-		if (s[0] == '@' ? str_ieq(s + 1, domain) : str_ieq(s, addr))
-			return true;
-	}
-	return false;
+	return config_addrs_match(&config->staff, addr);
 }
 
 bool threading_is_public_domain(const struct config *config, const char *domain)

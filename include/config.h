@@ -140,6 +140,9 @@ struct config *config_defaults(void);
 void config_free(struct config **config);
 
 const char *config_policy_name(enum follow_up_policy policy);
+/* Whether addr (any case) is in a list of addresses and "@domain"s (the
+ * K_ADDRS lists: staff, addresses). */
+bool config_addrs_match(const struct config_list *list, const char *addr);
 /* The account called name, or NULL. */
 const struct imap_account *config_account(const struct config *config,
 					  const char *name);
