@@ -20,6 +20,7 @@
 #include <libetpan/libetpan.h>
 
 #include "config.h"
+#include "fingerprint.h"
 #include "log.h"
 #include "pool.h"
 #include "store.h"
@@ -29,21 +30,19 @@
 #define MAX_REFERENCES 20
 #define MAX_MESSAGE (1u << 20)
 
-static const char *case_number_str(const struct config *c, uint64_t n,
-				   char *buf, size_t size)
+/* The case tag as the fingerprint module writes it, so that it reads it
+ * back; NULL only if the prefix is absurdly long. */
+static const char *case_tag(const struct config *c, struct pool *pool,
+			    uint64_t n)
 {
-	snprintf(buf, size, "%0*" PRIu64, (int)c->case_digits, n);
-	return buf;
-}
+	struct strbuf b;
+	const char *tag = NULL;
 
-static const char *case_tag(const struct config *c, uint64_t n, char *buf,
-			    size_t size)
-{
-	char num[32];
-
-	snprintf(buf, size, "[%s #%s]", c->case_prefix,
-		 case_number_str(c, n, num, sizeof(num)));
-	return buf;
+	strbuf_init(&b, 256);
+	if (fp_format_tag(c->case_prefix, c->case_digits, n, &b) == 0)
+		tag = pool_strdup(pool, strbuf_str(&b));
+	strbuf_deinit(&b);
+	return tag;
 }
 
 static json_t *jstr(const char *s)
@@ -57,14 +56,20 @@ json_t *compose_case_data(const struct config *config,
 {
 	json_t *root = json_object(), *jc = json_object(), *cu = json_object(),
 		*m = json_object(), *gw = json_object();
-	char buf[128], when[32];
+	char when[32];
 	const struct smtp_config *s = &config->smtp;
 
 	if (c != NULL) {
-		json_object_set_new(jc, "number", json_string(
-			case_number_str(config, c->number, buf, sizeof(buf))));
-		json_object_set_new(jc, "tag", json_string(
-			case_tag(config, c->number, buf, sizeof(buf))));
+		struct strbuf b;
+
+		strbuf_init(&b, 256);
+		if (fp_format_number(config->case_digits, c->number, &b) == 0)
+			json_object_set_new(jc, "number", json_string(strbuf_str(&b)));
+		strbuf_reset(&b);
+		if (fp_format_tag(config->case_prefix, config->case_digits,
+				  c->number, &b) == 0)
+			json_object_set_new(jc, "tag", json_string(strbuf_str(&b)));
+		strbuf_deinit(&b);
 		json_object_set_new(jc, "subject", jstr(c->subject));
 		json_object_set_new(jc, "status", json_string(
 			c->status == CASE_CLOSED ? "closed" : "open"));
@@ -229,17 +234,15 @@ static const char *final_subject(const struct config *config, struct pool *pool,
 				 const char *subject, uint64_t number)
 {
 	struct strbuf b;
-	char tag[96];
-	const char *p = subject, *hit;
+	const char *p = subject, *hit, *tag;
 	size_t n, tag_len;
 	bool seen = false;
 	char *out;
 
 	while ((n = reply_prefix_len(p)) > 0)
 		p += n;
-	if (number == 0)
+	if (number == 0 || (tag = case_tag(config, pool, number)) == NULL)
 		return pool_strdup(pool, p);
-	case_tag(config, number, tag, sizeof(tag));
 	tag_len = strlen(tag);
 	strbuf_init(&b, 4096);
 	while ((hit = strstr(p, tag)) != NULL) {
