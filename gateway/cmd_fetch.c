@@ -105,6 +105,17 @@ static int outbox_worker(struct fetch_cli *f, const struct config *config)
 	return 0;
 }
 
+/* What the fetcher borrows: the store, matcher and templates of ic. */
+static void env_init(struct fetch_env *env, const struct config *config,
+		     const struct ingest_ctx *ic, bool protocol_log)
+{
+	env->config = config;
+	env->store = ic->store;
+	env->matcher = ic->matcher;
+	env->templates = ic->templates;
+	env->protocol_log = protocol_log;
+}
+
 /* A worker process: its own store and matcher, one account, until
  * SIGTERM. */
 static int jobs_run(const struct config *config, size_t index, void *ctx)
@@ -121,11 +132,7 @@ static int jobs_run(const struct config *config, size_t index, void *ctx)
 	cli.config = (struct config *)config;
 	if ((ret = cli_ingest_open(&cli, &ic, true)) != 0)
 		return ret;
-	env.config = config;
-	env.store = ic.store;
-	env.matcher = ic.matcher;
-	env.templates = ic.templates;
-	env.protocol_log = f->protocol_log;
+	env_init(&env, config, &ic, f->protocol_log);
 	ret = fetch_forever(&env, a);
 	cli_ingest_close(&ic);
 	return ret;
@@ -180,11 +187,7 @@ static int fetch_all_once(struct fetch_cli *f)
 
 	if ((ret = cli_ingest_open(f->cli, &ic, true)) != 0)
 		return ret;
-	env.config = c;
-	env.store = ic.store;
-	env.matcher = ic.matcher;
-	env.templates = ic.templates;
-	env.protocol_log = f->protocol_log;
+	env_init(&env, c, &ic, f->protocol_log);
 	daemon_signals_init();
 	for (size_t i = 0; i < n && !daemon_stopping(); i++) {
 		ret = fetch_once(&env, job_account(c, i, f));
