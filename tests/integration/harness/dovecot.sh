@@ -56,6 +56,7 @@ else
 	IMAPTOOL="$(cd "$(dirname "$0")" && pwd)/harness/imaptool.py"
 fi
 _DOVECOT_STARTED=""
+. "$(dirname "$IMAPTOOL")/proc.sh"
 
 _dovecot_err() { echo "dovecot.sh: $*" >&2; }
 
@@ -297,11 +298,7 @@ dovecot_start() {
 }
 
 # _dovecot_alive PID: running (a zombie waiting to be reaped is not)
-_dovecot_alive() {
-	kill -0 "$1" 2>/dev/null || return 1
-	_st=$(sed 's/.*) \([A-Za-z]\).*/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ "$_st" != Z ] && [ "$_st" != X ]
-}
+_dovecot_alive() { proc_alive "$1"; }
 
 # The master runs in a process group of its own: its pid is also the
 # process group of every process of the instance.  SIGTERM goes to the whole group: to the master
@@ -316,7 +313,7 @@ dovecot_stop() {
 	[ -n "$_p" ] || return 0
 	# A pid file left by an earlier run may name a pid reused since:
 	# signal it only when it is still this instance's master.
-	if ! tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -qF "$_sd/dovecot.conf"; then
+	if ! proc_cmdline_has "$_p" "$_sd/dovecot.conf"; then
 		rm -f "$_sd/harness.pid"
 		return 0
 	fi

@@ -31,7 +31,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$SUPPORTGW" "$@" >"$_errf.out" 2>"$_errf" 
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-alive() { _dovecot_alive "$1"; }
+alive() { proc_alive "$1"; }
 not() { ! "$@"; }
 
 # sql DB QUERY: one value ("" when the store is missing or locked too long)

@@ -48,16 +48,13 @@ else
 	SMTPSINK_HARNESS="$(cd "$(dirname "$0")" && pwd)/harness"
 fi
 SMTPSINK_PY="$SMTPSINK_HARNESS/smtpsink.py"
+. "$SMTPSINK_HARNESS/proc.sh"
 _SMTPSINK_STARTED=""
 
 _smtpsink_err() { echo "smtp.sh: $*" >&2; }
 
 # _smtpsink_alive PID: running (a zombie waiting to be reaped is not)
-_smtpsink_alive() {
-	kill -0 "$1" 2>/dev/null || return 1
-	_sst=$(sed 's/.*) \([A-Za-z]\).*/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ "$_sst" != Z ] && [ "$_sst" != X ]
-}
+_smtpsink_alive() { proc_alive "$1"; }
 
 # _smtpsink_wait PORT PID TLS: up to 10 s until DIR/pid names PID (the port
 # listens) and the port greets with 220; false at once when PID is gone.
@@ -203,7 +200,7 @@ smtpsink_stop() {
 	[ -n "$_sp" ] || return 0
 	# A pid file left by an earlier run may name a pid reused since: signal
 	# it only when it is still this DIR's sink.
-	if ! { tr '\0' ' ' <"/proc/$_sp/cmdline"; } 2>/dev/null | grep -qF -- "--dir $_sd"; then
+	if ! proc_cmdline_has "$_sp" "--dir $_sd"; then
 		# gone already (smtpsink_stop_all): reap it if it is a zombie
 		grep -q '^[0-9]* (python3) Z' "/proc/$_sp/stat" 2>/dev/null &&
 			wait "$_sp" 2>/dev/null
@@ -229,8 +226,8 @@ smtpsink_stop() {
 smtpsink_stop_all() {
 	for _sad in $_SMTPSINK_STARTED; do
 		_sp=$(cat "$_sad/pid" 2>/dev/null)
-		[ -n "$_sp" ] && { tr '\0' ' ' <"/proc/$_sp/cmdline"; } 2>/dev/null |
-			grep -qF -- "--dir $_sad" && kill -TERM "$_sp" 2>/dev/null
+		[ -n "$_sp" ] && proc_cmdline_has "$_sp" "--dir $_sad" &&
+			kill -TERM "$_sp" 2>/dev/null
 	done
 	for _sad in $_SMTPSINK_STARTED; do
 		smtpsink_stop "$_sad"
