@@ -35,27 +35,11 @@
 # printed first in that last case), 64 on bad usage.
 set -eu
 
-die() {
-	echo "bench-imap: $*" >&2
-	exit 1
-}
-say() {
-	echo "bench-imap: $*" >&2
-}
-
-[ $# -eq 1 ] || {
-	echo "usage: sh bench/imap.sh PATH/TO/supportgw" >&2
-	exit 64
-}
-SGW=$1
-case $SGW in
-/*) ;;
-*) SGW=$(pwd)/$SGW ;;
-esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_NAME=bench-imap
+. "$ROOT/bench/lib.sh"
+bench_start bench/imap.sh "$@"
 OUT=$ROOT/bench/out/imap
-TIME=/usr/bin/time
-PY=/usr/bin/python3
 N=${BENCH_IMAP_N:-20000}
 NIDLE=${BENCH_IDLE_N:-20}
 INTERVAL=${BENCH_IDLE_INTERVAL:-1.5}
@@ -67,29 +51,25 @@ T_RATIO=0.5
 T_RSS_MIB=64
 T_IDLE_MS=500
 
-[ -x "$TIME" ] || die "/usr/bin/time is missing: run scripts/install-deps.sh test"
-"$TIME" -v -o /dev/null true 2>/dev/null ||
-	die "/usr/bin/time is not GNU time (no -v): run scripts/install-deps.sh test"
-[ -x "$PY" ] || die "/usr/bin/python3 is missing: run scripts/install-deps.sh test"
 [ -x /usr/sbin/dovecot ] || die "/usr/sbin/dovecot is missing (apt-get install dovecot-imapd)"
-if [ ! -f "$SGW" ] || [ ! -x "$SGW" ]; then
-	die "no supportgw binary at $SGW (build it with make)"
-fi
 for n in "$N" "$NIDLE"; do
 	case $n in '' | *[!0-9]* | 0) die "BENCH_IMAP_N and BENCH_IDLE_N must be plain positive numbers (got '$n')" ;; esac
 done
 case $INTERVAL in '' | *[!0-9.]*) die "BENCH_IDLE_INTERVAL must be a number of seconds (got '$INTERVAL')" ;; esac
 
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+LOADAVG=$(bench_loadavg)
 unset SUPPORTGW_CONFIG
+
+# shellcheck source=../tests/integration/harness/dovecot.sh
+# shellcheck disable=SC1091
+. "$ROOT/tests/integration/harness/dovecot.sh"
 
 # A Dovecot left running by an interrupted run of this script: stop it by
 # its recorded pid, if that pid is still that Dovecot, before removing it.
 if [ -f "$OUT/dovecot/harness.pid" ]; then
 	_old=$(cat "$OUT/dovecot/harness.pid")
 	case $_old in '' | *[!0-9]*) _old="" ;; esac
-	if [ -n "$_old" ] && tr '\0' ' ' <"/proc/$_old/cmdline" 2>/dev/null |
-		grep -qF "$OUT/dovecot/dovecot.conf"; then
+	if [ -n "$_old" ] && proc_cmdline_has "$_old" "$OUT/dovecot/dovecot.conf"; then
 		say "stopping the Dovecot ($_old) of an earlier run"
 		kill -TERM "$_old" 2>/dev/null || true
 		sleep 2
@@ -97,12 +77,10 @@ if [ -f "$OUT/dovecot/harness.pid" ]; then
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
-
-# shellcheck source=../tests/integration/harness/dovecot.sh
-# shellcheck disable=SC1091
-. "$ROOT/tests/integration/harness/dovecot.sh"
 GWPID=""
 cleanup() {
+	# the harness's stop functions are not written for set -e
+	set +e
 	if [ -n "$GWPID" ]; then
 		kill -TERM "$GWPID" 2>/dev/null || true
 		wait "$GWPID" 2>/dev/null || true
@@ -383,13 +361,7 @@ dovecot_stop_all
 
 # ---- 4. report ------------------------------------------------------------------
 
-CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-[ -n "$CPU" ] || CPU=$(uname -m)
-MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo "?")
-REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
-if [ "$REV" != "?" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	REV="$REV (modified)"
-fi
+REV=$(bench_revision)
 # The network commands run in supportgw-net (supportgw execs it): that is
 # the binary these figures are about.
 NETBIN="$(dirname "$SGW")/supportgw-net"
@@ -402,7 +374,7 @@ R_RSS=$(below "$(mib "$GW_KMAX")" "$T_RSS_MIB")
 {
 	echo "## IMAP fetch benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Machine: $(nproc) CPU ($CPU), $MEM RAM, Linux $(uname -r); load average before the run: $LOADAVG."
+	bench_machine_line "$LOADAVG"
 	echo "supportgw: $(rel "$SGW") and $(rel "$NETBIN") (built $BUILT, sha256 $BINSUM...) in a checkout at commit $REV; Dovecot $DOVECOT_VER on 127.0.0.1 (plain IMAP, Maildir, mail_fsync = never)."
 	echo "Mailbox: INBOX, $N generated messages (maildir_seed_generated, seed $SEED), $AVG bytes each on average as IMAP serves them."
 	echo

@@ -17,27 +17,11 @@
 # 64 on bad usage.
 set -eu
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-say() {
-	echo "bench: $*" >&2
-}
-
-[ $# -eq 1 ] || {
-	echo "usage: sh bench/run.sh PATH/TO/supportgw" >&2
-	exit 64
-}
-SGW=$1
-case $SGW in
-/*) ;;
-*) SGW=$(pwd)/$SGW ;;
-esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_NAME=bench
+. "$ROOT/bench/lib.sh"
+bench_start bench/run.sh "$@"
 OUT=$ROOT/bench/out
-TIME=/usr/bin/time
-PY=/usr/bin/python3
 SEED=${BENCH_SEED:-42}
 SMALL=${BENCH_SMALL:-20000}
 LARGE=${BENCH_LARGE:-100000}
@@ -48,19 +32,12 @@ T_IMPORT=10000
 T_DELIVER=200
 T_RSS_MIB=64
 
-[ -x "$TIME" ] || die "/usr/bin/time is missing: run scripts/install-deps.sh test"
-"$TIME" -v -o /dev/null true 2>/dev/null ||
-	die "/usr/bin/time is not GNU time (no -v): run scripts/install-deps.sh test"
-[ -x "$PY" ] || die "/usr/bin/python3 is missing: run scripts/install-deps.sh test"
-if [ ! -f "$SGW" ] || [ ! -x "$SGW" ]; then
-	die "no supportgw binary at $SGW (build it with make)"
-fi
 for n in "$SEED" "$SMALL" "$LARGE" "$NDELIVER"; do
 	case $n in '' | *[!0-9]*) die "BENCH_* values must be plain numbers (got '$n')" ;; esac
 done
 [ "$NDELIVER" -le "$SMALL" ] || NDELIVER=$SMALL
 
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+LOADAVG=$(bench_loadavg)
 # The gateway must not pick up another configuration.
 unset SUPPORTGW_CONFIG
 mkdir -p "$OUT"
@@ -253,19 +230,13 @@ PARSE_WANT=$(awk -F'\t' '!/^#/ && $5 == 1' "$C_LARGE/bench-manifest.tsv" | wc -l
 # ---- 5. report -----------------------------------------------------------------
 
 GROWTH=$(awk -v a="$KIB_SMALL" -v b="$KIB_LARGE" 'BEGIN { if (a > 0) printf "%+.0f%%", (b - a) * 100 / a; else print "n/a" }')
-CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-[ -n "$CPU" ] || CPU=$(uname -m)
-MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo "?")
-REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
-if [ "$REV" != "?" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	REV="$REV (modified)"
-fi
+REV=$(bench_revision)
 MISSES=$(printf '%s' "$ROWS" | grep -o MISS | wc -l)
 
 {
 	echo "## supportgw benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Machine: $(nproc) CPU ($CPU), $MEM RAM, Linux $(uname -r); load average before the run: $LOADAVG."
+	bench_machine_line "$LOADAVG"
 	echo "supportgw: $(rel "$SGW") at commit $REV; corpus seed $SEED (bench/gen.py)."
 	echo
 	echo "| Benchmark | Corpus | Messages | Seconds | msg/s | Peak RSS (MiB) | Targets |"

@@ -33,27 +33,11 @@
 # 64 on bad usage.
 set -u
 
-die() {
-	echo "bench-smtp: $*" >&2
-	exit 1
-}
-say() {
-	echo "bench-smtp: $*" >&2
-}
-
-[ $# -eq 1 ] || {
-	echo "usage: sh bench/smtp.sh PATH/TO/supportgw" >&2
-	exit 64
-}
-SGW=$1
-case $SGW in
-/*) ;;
-*) SGW=$(pwd)/$SGW ;;
-esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_NAME=bench-smtp
+. "$ROOT/bench/lib.sh"
+bench_start bench/smtp.sh "$@"
 OUT=$ROOT/bench/out/smtp
-TIME=/usr/bin/time
-PY=/usr/bin/python3
 N=${BENCH_SMTP_N:-10000}
 NSEED=${BENCH_SMTP_SEED_N:-200}
 
@@ -62,20 +46,13 @@ NSEED=${BENCH_SMTP_SEED_N:-200}
 T_RATE=500
 T_RSS_MIB=64
 
-[ -x "$TIME" ] || die "/usr/bin/time is missing: run scripts/install-deps.sh test"
-"$TIME" -v -o /dev/null true 2>/dev/null ||
-	die "/usr/bin/time is not GNU time (no -v): run scripts/install-deps.sh test"
-[ -x "$PY" ] || die "/usr/bin/python3 is missing: run scripts/install-deps.sh test"
 command -v sqlite3 >/dev/null 2>&1 || die "sqlite3 is missing (apt-get install sqlite3)"
-if [ ! -f "$SGW" ] || [ ! -x "$SGW" ]; then
-	die "no supportgw binary at $SGW (build it with make)"
-fi
 for n in "$N" "$NSEED"; do
 	case $n in '' | *[!0-9]* | 0) die "BENCH_SMTP_N and BENCH_SMTP_SEED_N must be plain positive numbers (got '$n')" ;; esac
 done
 [ "$NSEED" -le "$N" ] || NSEED=$N
 
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+LOADAVG=$(bench_loadavg)
 unset SUPPORTGW_CONFIG
 # the sink harness: smtpsink_start, smtpsink_stop, smtpsink_stop_all
 . "$ROOT/tests/integration/harness/smtp.sh"
@@ -306,13 +283,7 @@ RAW_R=$(rate "$N" "$RAW_S")
 
 # ---- 3. report ------------------------------------------------------------------
 
-CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-[ -n "$CPU" ] || CPU=$(uname -m)
-MEM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || echo "?")
-REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
-if [ "$REV" != "?" ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	REV="$REV (modified)"
-fi
+REV=$(bench_revision)
 # outbox flush runs in supportgw-net (supportgw execs it)
 NETBIN="$(dirname "$SGW")/supportgw-net"
 BUILT=$(date -u -r "$NETBIN" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo "?")
@@ -324,7 +295,7 @@ RATIO=$(awk -v g="$GW_R" -v r="$RAW_R" 'BEGIN { if (r > 0) printf "%.2f", g / r;
 {
 	echo "## SMTP sending benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "Machine: $(nproc) CPU ($CPU), $MEM RAM, Linux $(uname -r); load average before the run: $LOADAVG."
+	bench_machine_line "$LOADAVG"
 	echo "supportgw: $(rel "$SGW") and $(rel "$NETBIN") (built $BUILT, sha256 $BINSUM...) in a checkout at commit $REV."
 	echo "Relay: the test sink (tests/integration/harness/smtpsink.py, aiosmtpd $AIOSMTPD) on 127.0.0.1, plain SMTP, no AUTH, each message written to a file (no fsync), a fresh sink each round."
 	echo "Queue: $N acknowledgements of $AVG bytes on average: $NSEED real ones ($FR of them French, quoted-printable) from \`deliver\`, copied with sqlite3 up to $N with fresh Message-IDs; each to its own recipient ($NSEED distinct addresses)."
