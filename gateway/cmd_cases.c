@@ -272,7 +272,7 @@ static int cases_show(struct cli *cli, int argc, char **argv)
 		json_t *pa = json_array();
 
 		o = case_json(cli, c);
-		if (store_participants(sc.store, pool, c->number, &parts, &count, &error) < 0) {
+		if (store_participants(sc.store, pool, c->number, &parts, NULL, &count, &error) < 0) {
 			json_decref(pa);
 			goto store_error;
 		}

@@ -117,7 +117,7 @@ static int decide(struct ingest_ctx *ctx, const struct message *msg,
 		size_t count;
 
 		if (store_participants(ctx->store, ctx->pool, c->number, &parts,
-				       &count, error_r) < 0)
+				       NULL, &count, error_r) < 0)
 			return -1;
 		if (!threading_may_follow_up(cfg, msg->from.addr, parts, count)) {
 			log_warn("msgid=%s case=%" PRIu64 " from=%s: sender may not follow up (policy %s); opening an unverified linked case",

@@ -33,6 +33,12 @@ static void row_case(sqlite3_stmt *stmt, struct store_case *c)
 	c->unverified = sqlite3_column_int(stmt, 10) != 0;
 	c->message_count = (unsigned)sqlite3_column_int64(stmt, 11);
 	c->region = col_text(stmt, 12);
+	c->kind = col_text(stmt, 13);
+	c->severity = col_text(stmt, 14);
+	c->level = col_text(stmt, 15);
+	c->due = sqlite3_column_int64(stmt, 16);         /* NULL -> 0 */
+	c->contract = col_text(stmt, 17);
+	c->renewal_key = col_text(stmt, 18);
 }
 
 int store_message_id_case(struct store *store, const char *message_id,
@@ -103,10 +109,64 @@ int store_case_create(struct store *store, const struct store_case *c,
 		b.rc = sqlite3_bind_null(b.stmt, 7);
 	bind_int(&b, 8, c->unverified ? 1 : 0);
 	bind_text(&b, 9, c->region);
+	bind_text(&b, 10, c->kind);
+	bind_text(&b, 11, c->severity);
+	bind_text(&b, 12, c->level);
+	if (c->due != 0)
+		bind_int(&b, 13, c->due);
+	else if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_null(b.stmt, 13);
+	bind_text(&b, 14, c->contract);
+	bind_text(&b, 15, c->renewal_key);
 	if (stmt_write(store, &b, error_r, "create a case") < 0)
 		return -1;
 	*number_r = (uint64_t)sqlite3_last_insert_rowid(store->db);
 	return 0;
+}
+
+int store_case_set_entitlement(struct store *store, uint64_t number,
+			       const char *severity, const char *level,
+			       int64_t due, const char *contract,
+			       const char **error_r)
+{
+	struct binder b = { stmt_lazy(store, ST_CASE_SET_ENTITLEMENT), SQLITE_OK };
+
+	if (check_transaction(store, error_r) < 0)
+		return -1;
+	bind_int(&b, 1, (int64_t)number);
+	bind_text(&b, 2, severity);
+	bind_text(&b, 3, level);
+	if (due != 0)
+		bind_int(&b, 4, due);
+	else if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_null(b.stmt, 4);
+	bind_text(&b, 5, contract);
+	if (stmt_write(store, &b, error_r, "set the case's entitlement") < 0)
+		return -1;
+	if (sqlite3_changes(store->db) == 0) {
+		return store_fail(store, SQLITE_OK, error_r, "no case %llu",
+				  (unsigned long long)number);
+	}
+	return 0;
+}
+
+int store_case_by_renewal_key(struct store *store, const char *key,
+			      uint64_t *number_r, const char **error_r)
+{
+	sqlite3_stmt *stmt = stmt_lazy(store, ST_CASE_BY_RENEWAL_KEY);
+	int rc = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	int ret = 0;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*number_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(store, rc, error_r, "cannot look up a renewal case");
+	}
+	sqlite3_reset(stmt);
+	return ret;
 }
 
 int store_case_set_status(struct store *store, uint64_t number,
@@ -150,10 +210,11 @@ int store_participant_add(struct store *store, uint64_t number,
 
 int store_participants(struct store *store, struct pool *pool,
 		       uint64_t number, const char ***addrs_r,
-		       size_t *count_r, const char **error_r)
+		       const char ***roles_r, size_t *count_r,
+		       const char **error_r)
 {
 	sqlite3_stmt *stmt;
-	const char **addrs = NULL;
+	const char **addrs = NULL, **roles = NULL;
 	size_t count = 0, alloc = 0;
 	int rc, ret = 0;
 
@@ -166,8 +227,11 @@ int store_participants(struct store *store, struct pool *pool,
 
 			addrs = pool_realloc(pool, addrs, alloc * sizeof(*addrs),
 					     n * sizeof(*addrs));
+			roles = pool_realloc(pool, roles, alloc * sizeof(*roles),
+					     n * sizeof(*roles));
 			alloc = n;
 		}
+		roles[count] = pool_strdup(pool, col_text(stmt, 1));
 		addrs[count++] = pool_strdup(pool, col_text(stmt, 0));
 		rc = SQLITE_OK;
 	}
@@ -178,6 +242,8 @@ int store_participants(struct store *store, struct pool *pool,
 		count = 0;
 	}
 	stmt_put(store, ST_PARTS, stmt);
+	if (roles_r != NULL)
+		*roles_r = roles;
 	*addrs_r = addrs;
 	*count_r = count;
 	return ret;
@@ -222,6 +288,18 @@ static int message_add(struct store *store, const struct store_message *m,
 		return -1;
 	id = sqlite3_last_insert_rowid(store->db);
 
+	/* An outgoing mail's Message-ID was recorded when it was queued:
+	 * give it its row. */
+	if (m->direction == MSG_OUT) {
+		b = (struct binder){ stmt_lazy(store, ST_MSGID_LINK), SQLITE_OK };
+		bind_text(&b, 1, m->message_id);
+		bind_int(&b, 2, (int64_t)m->case_number);
+		bind_int(&b, 3, id);
+		if (stmt_write(store, &b, error_r, "link a Message-ID") < 0)
+			return -1;
+		if (sqlite3_changes(store->db) == 1)
+			goto touch;
+	}
 	/* The primary key is the duplicate check. */
 	b = (struct binder){ stmt_lazy(store, ST_MSGID_ADD), SQLITE_OK };
 	bind_text(&b, 1, m->message_id);
@@ -237,7 +315,7 @@ static int message_add(struct store *store, const struct store_message *m,
 	sqlite3_reset(b.stmt);
 	if (rc != SQLITE_DONE)
 		return -1;
-
+touch:
 	b = (struct binder){ stmt_lazy(store, ST_CASE_TOUCH), SQLITE_OK };
 	bind_int(&b, 1, (int64_t)m->case_number);
 	bind_int(&b, 2, m->received_at);

@@ -27,11 +27,14 @@ enum stmt_id {
 	ST_CASE_GET,
 	ST_CASE_CREATE,
 	ST_CASE_SET_STATUS,
+	ST_CASE_SET_ENTITLEMENT,
+	ST_CASE_BY_RENEWAL_KEY,
 	ST_CASE_TOUCH,
 	ST_PART_ADD,
 	ST_PARTS,
 	ST_MSG_ADD,
 	ST_MSGID_ADD,
+	ST_MSGID_LINK,
 	ST_MSG_RAW,
 	ST_QUAR_RAW,
 	ST_BLOB_ADD,
@@ -60,6 +63,16 @@ enum stmt_id {
 	ST_EVENTS,
 	ST_UNDELIV_ADD,
 	ST_UNDELIV_GET,
+	ST_CONTRACT_UPSERT,
+	ST_CONTRACT_EXISTS,
+	ST_CONTRACT_GET,
+	ST_CONTRACTS_LIST,
+	ST_CONTRACTS_BY_EMAIL,
+	ST_CONTRACTS_BY_KEY,
+	ST_CONTRACT_COUNT,
+	ST_RENEWAL_CANDIDATES,
+	ST_RENEWAL_NOTICE_ADD,
+	ST_RENEWAL_NOTICES,
 	ST_COUNT
 };
 
@@ -133,6 +146,8 @@ struct iter {
 		store_quarantine_cb *quarantine;
 		store_outbox_cb *outbox;
 		store_event_cb *events;
+		store_contract_cb *contracts;
+		store_notice_cb *notices;
 	} cb;
 	void *ctx;
 };

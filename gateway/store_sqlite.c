@@ -172,6 +172,56 @@ static const char *const migrations[] = {
 	" at INTEGER NOT NULL,"
 	" reason TEXT"
 	") STRICT, WITHOUT ROWID;",
+	/* 4: contracts and renewals.  A contract row per support contract or
+	 * licence (upserted by id from the customer's CSV); dates are ISO
+	 * "YYYY-MM-DD" text, which sorts as it compares.  renewal_notices is
+	 * the ledger of reminders: one row per contract, expiry date and
+	 * schedule step, written in the transaction that queued the mail, so
+	 * no step is ever sent twice.  Cases learn their kind (support or
+	 * renewal), entitlement (severity A-D, level, first-response due
+	 * time, contract) and, for renewal cases, the key that finds them
+	 * again (customer and expiry date). */
+	"CREATE TABLE contracts ("
+	" id TEXT PRIMARY KEY,"
+	" customer_email TEXT,"
+	" customer_name TEXT,"
+	" company TEXT,"
+	" product TEXT,"
+	" serial TEXT,"
+	" region TEXT,"
+	" language TEXT,"
+	" level TEXT NOT NULL DEFAULT 'none',"
+	" starts TEXT,"
+	" expires TEXT,"
+	" auto_renew INTEGER NOT NULL DEFAULT 0,"
+	" renewal_id TEXT,"
+	" updated_at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX contracts_email ON contracts (customer_email);"
+	"CREATE INDEX contracts_serial ON contracts (serial)"
+	" WHERE serial IS NOT NULL;"
+	"CREATE INDEX contracts_renewal_id ON contracts (renewal_id)"
+	" WHERE renewal_id IS NOT NULL;"
+	"CREATE INDEX contracts_expires ON contracts (expires);"
+	"CREATE TABLE renewal_notices ("
+	" contract TEXT NOT NULL,"
+	" expires TEXT NOT NULL,"
+	" step INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" case_number INTEGER REFERENCES cases (number),"
+	" outbox_id INTEGER,"
+	" run_date TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (contract, expires, step)"
+	") STRICT, WITHOUT ROWID;"
+	"ALTER TABLE cases ADD COLUMN kind TEXT NOT NULL DEFAULT 'support';"
+	"ALTER TABLE cases ADD COLUMN severity TEXT;"
+	"ALTER TABLE cases ADD COLUMN level TEXT;"
+	"ALTER TABLE cases ADD COLUMN due INTEGER;"
+	"ALTER TABLE cases ADD COLUMN contract TEXT;"
+	"ALTER TABLE cases ADD COLUMN renewal_key TEXT;"
+	"CREATE UNIQUE INDEX cases_renewal_key ON cases (renewal_key)"
+	" WHERE renewal_key IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -180,7 +230,12 @@ static const char *const migrations[] = {
 	" c.language, c.created_at, c.updated_at, c.closed_at, c.linked_to," \
 	" c.unverified," \
 	" (SELECT count(*) FROM messages m WHERE m.case_number = c.number)," \
-	" c.region"
+	" c.region, c.kind, c.severity, c.level, c.due, c.contract," \
+	" c.renewal_key"
+
+#define CONTRACT_COLUMNS \
+	"id, customer_email, customer_name, company, product, serial, region," \
+	" language, level, starts, expires, auto_renew, renewal_id, updated_at"
 
 #define OUTBOX_COLUMNS \
 	"id, case_number, kind, message_id, mail_from, rcpt, status," \
@@ -205,8 +260,15 @@ const char *const stmt_sql[ST_COUNT] = {
 	[ST_CASE_CREATE] =
 		"INSERT INTO cases (status, subject, requester, requester_name,"
 		" language, created_at, updated_at, closed_at, linked_to,"
-		" unverified, region)"
-		" VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9)",
+		" unverified, region, kind, severity, level, due, contract,"
+		" renewal_key)"
+		" VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9,"
+		" ifnull(?10, 'support'), ?11, ?12, ?13, ?14, ?15)",
+	[ST_CASE_SET_ENTITLEMENT] =
+		"UPDATE cases SET severity = ?2, level = ?3, due = ?4,"
+		" contract = ?5 WHERE number = ?1",
+	[ST_CASE_BY_RENEWAL_KEY] =
+		"SELECT number FROM cases WHERE renewal_key = ?1",
 	[ST_CASE_SET_STATUS] =
 		"UPDATE cases SET status = ?2, closed_at = ?3 WHERE number = ?1",
 	/* Only forward: importing old mail must not make a case look older. */
@@ -218,7 +280,7 @@ const char *const stmt_sql[ST_COUNT] = {
 		" VALUES (?1, lower(?2), ?3)"
 		" ON CONFLICT (case_number, address) DO NOTHING",
 	[ST_PARTS] =
-		"SELECT address FROM participants WHERE case_number = ?1"
+		"SELECT address, role FROM participants WHERE case_number = ?1"
 		" ORDER BY rowid",
 	[ST_MSG_ADD] =
 		"INSERT INTO messages (case_number, direction, message_id,"
@@ -230,6 +292,11 @@ const char *const stmt_sql[ST_COUNT] = {
 	[ST_MSGID_ADD] =
 		"INSERT INTO message_ids (message_id, case_number, message_row)"
 		" VALUES (?1, ?2, ?3)",
+	/* An outgoing mail recorded as a message: its Message-ID is already
+	 * there (store_outbox_add), without a row. */
+	[ST_MSGID_LINK] =
+		"UPDATE message_ids SET message_row = ?3 WHERE message_id = ?1"
+		" AND case_number = ?2 AND message_row IS NULL",
 	[ST_MSG_RAW] = "SELECT raw FROM messages WHERE id = ?1",
 	[ST_QUAR_RAW] = "SELECT raw FROM quarantine WHERE id = ?1",
 	[ST_BLOB_ADD] =
@@ -317,6 +384,58 @@ const char *const stmt_sql[ST_COUNT] = {
 		" at = excluded.at, reason = excluded.reason",
 	[ST_UNDELIV_GET] =
 		"SELECT reason FROM undeliverable WHERE address = lower(?1)",
+	[ST_CONTRACT_UPSERT] =
+		"INSERT INTO contracts (id, customer_email, customer_name, company,"
+		" product, serial, region, language, level, starts, expires,"
+		" auto_renew, renewal_id, updated_at) VALUES (?1, lower(?2), ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+		" ON CONFLICT (id) DO UPDATE SET"
+		" customer_email = excluded.customer_email,"
+		" customer_name = excluded.customer_name,"
+		" company = excluded.company, product = excluded.product,"
+		" serial = excluded.serial, region = excluded.region,"
+		" language = excluded.language, level = excluded.level,"
+		" starts = excluded.starts, expires = excluded.expires,"
+		" auto_renew = excluded.auto_renew,"
+		" renewal_id = excluded.renewal_id,"
+		" updated_at = excluded.updated_at",
+	[ST_CONTRACT_EXISTS] = "SELECT 1 FROM contracts WHERE id = ?1",
+	[ST_CONTRACT_GET] =
+		"SELECT " CONTRACT_COLUMNS " FROM contracts WHERE id = ?1",
+	/* ?1/?2: expiry bounds or NULL; ?3: region or NULL */
+	[ST_CONTRACTS_LIST] =
+		"SELECT " CONTRACT_COLUMNS " FROM contracts"
+		" WHERE (?1 IS NULL OR expires >= ?1)"
+		" AND (?2 IS NULL OR expires <= ?2)"
+		" AND (?3 IS NULL OR region = ?3)"
+		" ORDER BY expires, id",
+	[ST_CONTRACTS_BY_EMAIL] =
+		"SELECT " CONTRACT_COLUMNS " FROM contracts"
+		" WHERE customer_email = lower(?1) ORDER BY expires DESC, id",
+	[ST_CONTRACTS_BY_KEY] =
+		"SELECT " CONTRACT_COLUMNS " FROM contracts WHERE id = ?1"
+		" UNION SELECT " CONTRACT_COLUMNS " FROM contracts WHERE serial = ?1"
+		" UNION SELECT " CONTRACT_COLUMNS " FROM contracts"
+		" WHERE renewal_id = ?1",
+	[ST_CONTRACT_COUNT] = "SELECT count(*) FROM contracts",
+	/* The contracts a renewals run looks at, grouped by customer and
+	 * region, with the earliest step (fewest days before expiry) already
+	 * sent for their current expiry date, or NULL. */
+	[ST_RENEWAL_CANDIDATES] =
+		"SELECT " CONTRACT_COLUMNS ", (SELECT min(n.step) FROM"
+		" renewal_notices n WHERE n.contract = c.id AND"
+		" n.expires = c.expires) FROM contracts c"
+		" WHERE c.expires >= ?1 AND c.expires <= ?2"
+		" ORDER BY c.customer_email, c.region, c.expires, c.id",
+	[ST_RENEWAL_NOTICE_ADD] =
+		"INSERT INTO renewal_notices (contract, expires, step, kind,"
+		" case_number, outbox_id, run_date, at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT DO NOTHING",
+	[ST_RENEWAL_NOTICES] =
+		"SELECT contract, expires, step, kind, case_number, outbox_id,"
+		" run_date, at FROM renewal_notices WHERE contract = ?1"
+		" ORDER BY at, step DESC",
 };
 
 

@@ -58,6 +58,17 @@ struct store_case {
 	uint64_t linked_to;       /* case this one follows up, or 0 */
 	bool unverified;          /* opened by an unverified follow-up */
 	unsigned message_count;   /* filled by reads, ignored on create */
+	const char *kind;         /* "support" (NULL on create) or "renewal" */
+	/* Entitlement (schema 4): severity "A".."D", the contract's level
+	 * ("premier", "standard", "ppi", "none"), the first-response target
+	 * (0: none) and the contract matched; each NULL/0 when unknown. */
+	const char *severity;
+	const char *level;
+	int64_t due;
+	const char *contract;
+	/* A renewal case's key (customer and expiry date), NULL otherwise;
+	 * unique in the store. */
+	const char *renewal_key;
 };
 
 struct store_message {
@@ -129,6 +140,45 @@ struct store_outbox {
 	size_t raw_len;
 };
 
+/*
+ * A support contract or licence (contracts import).  Dates are ISO
+ * "YYYY-MM-DD" (or NULL); customer_email is stored lower-case.
+ */
+struct store_contract {
+	const char *id;            /* the contract number, unique */
+	const char *customer_email;
+	const char *customer_name;
+	const char *company;
+	const char *product;
+	const char *serial;        /* licence key or serial number */
+	const char *region;        /* "EMEA", "AMS"... or NULL */
+	const char *language;      /* "fr", "en"... or NULL */
+	const char *level;         /* "premier", "standard", "ppi", "none" */
+	const char *starts;
+	const char *expires;
+	bool auto_renew;
+	const char *renewal_id;
+	int64_t updated_at;
+	/* Filled by store_renewal_candidates() only: whether a renewal
+	 * notice was already sent for this expiry date, and the smallest
+	 * schedule step (days before expiry) among those sent. */
+	bool notice_sent;
+	int notice_step;
+};
+
+/* One renewal notice sent (the ledger: at most one per contract, expiry
+ * date and step). */
+struct store_notice {
+	const char *contract;
+	const char *expires;
+	int step;                  /* days before expiry; negative: after */
+	const char *kind;          /* "reminder", "auto", "expired" */
+	uint64_t case_number;
+	int64_t outbox_id;         /* 0: none (a dry run never writes) */
+	const char *run_date;      /* the run's date, YYYY-MM-DD */
+	int64_t at;
+};
+
 struct store_stats {
 	uint64_t cases, open_cases, messages, attachments, blobs, quarantined;
 };
@@ -186,20 +236,37 @@ int store_case_set_status(struct store *store, uint64_t number,
 			  const char **error_r)
 	__attribute__((warn_unused_result));
 
+/* Sets the case's entitlement: severity, level, due (0: none) and
+ * contract (NULL clears each).  -1 also when the case does not exist. */
+int store_case_set_entitlement(struct store *store, uint64_t number,
+			       const char *severity, const char *level,
+			       int64_t due, const char *contract,
+			       const char **error_r)
+	__attribute__((warn_unused_result));
+/* The renewal case with this key: 1 (and *number_r), 0 or -1. */
+int store_case_by_renewal_key(struct store *store, const char *key,
+			      uint64_t *number_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
 /* Adds an address to the case's participants (no-op when present).
  * role: "requester", "cc", "staff", "follow-up". */
 int store_participant_add(struct store *store, uint64_t number,
 			  const char *addr, const char *role,
 			  const char **error_r)
 	__attribute__((warn_unused_result));
-/* The case's participant addresses, pool-allocated, lower-case. */
+/* The case's participant addresses, pool-allocated, lower-case, in the
+ * order they joined, and their roles when roles_r is not NULL. */
 int store_participants(struct store *store, struct pool *pool,
 		       uint64_t number, const char ***addrs_r,
-		       size_t *count_r, const char **error_r)
+		       const char ***roles_r, size_t *count_r,
+		       const char **error_r)
 	__attribute__((warn_unused_result));
 
 /* Adds the message and its Message-ID, and bumps the case's updated_at.
- * Fails (not temporarily) when the Message-ID is already stored. */
+ * Fails (not temporarily) when the Message-ID is already stored; except
+ * that an outgoing message (MSG_OUT) may take the Message-ID its outbox
+ * row recorded for the same case (store_outbox_add), so the mail the
+ * gateway sent is kept with the case too. */
 int store_message_add(struct store *store, const struct store_message *m,
 		      int64_t *id_r, const char **error_r)
 	__attribute__((warn_unused_result));
@@ -239,6 +306,8 @@ typedef int store_quarantine_cb(void *ctx, const struct store_quarantine *q);
 typedef int store_outbox_cb(void *ctx, const struct store_outbox *o);
 typedef int store_event_cb(void *ctx, int64_t at, const char *kind,
 			   const char *detail);
+typedef int store_contract_cb(void *ctx, const struct store_contract *c);
+typedef int store_notice_cb(void *ctx, const struct store_notice *n);
 
 int store_cases_list(struct store *store, int status_filter,
 		     store_case_cb *cb, void *ctx, const char **error_r)
@@ -334,5 +403,53 @@ int store_undeliverable_add(struct store *store, const char *address,
 	__attribute__((warn_unused_result));
 int store_undeliverable_get(struct store *store, const char *address,
 			    const char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Contracts.  upsert: inserts or replaces by id (customer_email is
+ * lower-cased); *inserted_r (may be NULL) says which.  get: 1, 0, -1.
+ * list: by expiry date then id; expires_from/expires_to (inclusive,
+ * "YYYY-MM-DD") and region may each be NULL for no bound.
+ * by_email: the contracts of one customer address, latest expiry first.
+ * by_key: the contracts whose id, serial or renewal_id is key.
+ */
+int store_contract_upsert(struct store *store, const struct store_contract *c,
+			  bool *inserted_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_contract_get(struct store *store, struct pool *pool, const char *id,
+		       struct store_contract **c_r, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_contracts_list(struct store *store, const char *expires_from,
+			 const char *expires_to, const char *region,
+			 store_contract_cb *cb, void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_contracts_by_email(struct store *store, const char *email,
+			     store_contract_cb *cb, void *ctx,
+			     const char **error_r)
+	__attribute__((warn_unused_result));
+int store_contracts_by_key(struct store *store, const char *key,
+			   store_contract_cb *cb, void *ctx,
+			   const char **error_r)
+	__attribute__((warn_unused_result));
+int store_contract_count(struct store *store, uint64_t *count_r,
+			 const char **error_r) __attribute__((warn_unused_result));
+
+/*
+ * Renewals.  candidates: the contracts expiring between the two dates
+ * (inclusive), ordered by customer_email, region, expires, id, with
+ * notice_sent/notice_step filled.  notice_add: records one notice in the
+ * caller's transaction; returns 1 when that contract, expiry date and step
+ * was already recorded (nothing written: the caller must not send), 0 when
+ * added, -1 on error.  notices: a contract's notices, oldest first.
+ */
+int store_renewal_candidates(struct store *store, const char *expires_from,
+			     const char *expires_to, store_contract_cb *cb,
+			     void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
+int store_renewal_notice_add(struct store *store, const struct store_notice *n,
+			     const char **error_r)
+	__attribute__((warn_unused_result));
+int store_renewal_notices(struct store *store, const char *contract,
+			  store_notice_cb *cb, void *ctx, const char **error_r)
+	__attribute__((warn_unused_result));
 
 #endif
