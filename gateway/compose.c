@@ -307,6 +307,19 @@ static int add_cc(struct pool *pool, const char *list, struct strbuf *header,
 
 /* ---- body ---- */
 
+/* Bcc: the envelope only; no header says who else got it. */
+static int add_bcc(struct pool *pool, const char *list, struct strbuf *rcpt,
+		   const char **error_r)
+{
+	struct strbuf unused;
+	int r;
+
+	strbuf_init(&unused, 8192);
+	r = add_cc(pool, list, &unused, rcpt, error_r);
+	strbuf_deinit(&unused);
+	return r;
+}
+
 static int write_strbuf(void *ctx, const char *data, size_t len)
 {
 	if (strbuf_append(ctx, data, len) < 0)
@@ -404,7 +417,8 @@ int compose_message(const struct config *config, struct pool *pool,
 	strbuf_init(&cc, 8192);
 	strbuf_init(&rcpt, 8192);
 	if (strbuf_appendstr(&rcpt, to) < 0 ||
-	    (in->cc != NULL && add_cc(pool, in->cc, &cc, &rcpt, error_r) < 0)) {
+	    (in->cc != NULL && add_cc(pool, in->cc, &cc, &rcpt, error_r) < 0) ||
+	    (in->bcc != NULL && add_bcc(pool, in->bcc, &rcpt, error_r) < 0)) {
 		if (*error_r == NULL)
 			*error_r = "too many recipients";
 		r = -1;
@@ -429,22 +443,32 @@ int compose_message(const struct config *config, struct pool *pool,
 		 in->case_number, rnd, domain_of(s->from_addr));
 	qp = needs_qp(in->body);
 
-	/* From: the configured one; its name may need encoding */
+	/* From: the configured one (or the team's); its name may need
+	 * encoding */
 	{
-		const char *lt = s->from != NULL ? strrchr(s->from, '<') : NULL;
-		const char *name = NULL;
+		const char *from = in->from != NULL ? one_line(pool, in->from) : s->from;
+		const char *lt = from != NULL ? strrchr(from, '<') : NULL;
+		const char *name = NULL, *addr = s->from_addr;
 
 		if (lt != NULL) {
-			size_t n = (size_t)(lt - s->from);
+			size_t n = (size_t)(lt - from);
 
-			while (n > 0 && s->from[n - 1] == ' ')
+			while (n > 0 && from[n - 1] == ' ')
 				n--;
-			name = pool_strndup(pool, s->from, n);
+			name = pool_strndup(pool, from, n);
 			if (name[0] == '"' && n >= 2 && name[n - 1] == '"')
 				name = pool_strndup(pool, name + 1, n - 2);
 		}
+		if (in->from != NULL) {
+			addr = lt != NULL ? pool_strndup(pool, lt + 1, strcspn(lt + 1, ">")) : from;
+			if (strchr(addr, '@') == NULL || strpbrk(addr, " <>\"") != NULL) {
+				*error_r = "the sender is not an address";
+				r = -1;
+				goto out;
+			}
+		}
 		r |= strbuf_appendstr(&b, "From: ");
-		r |= append_mailbox(&b, name, s->from_addr != NULL ? s->from_addr :
+		r |= append_mailbox(&b, name, addr != NULL ? addr :
 				    "support@supportgw.invalid");
 		r |= strbuf_append(&b, "\r\n", 2);
 	}
@@ -480,7 +504,10 @@ int compose_message(const struct config *config, struct pool *pool,
 	}
 	/* RFC 3834: an automatic answer says so, and what loops back is
 	 * recognised by the X-Loop it carries. */
-	r |= strbuf_appendstr(&b, "Auto-Submitted: auto-replied\r\n");
+	if (in->kind == COMPOSE_AUTO_REPLY)
+		r |= strbuf_appendstr(&b, "Auto-Submitted: auto-replied\r\n");
+	else if (in->kind == COMPOSE_AUTO_GENERATED)
+		r |= strbuf_appendstr(&b, "Auto-Submitted: auto-generated\r\n");
 	r |= strbuf_appendf(&b, "X-Loop: %s\r\n", s->from_addr != NULL ?
 			    s->from_addr : "supportgw");
 	r |= strbuf_appendstr(&b, "MIME-Version: 1.0\r\n"

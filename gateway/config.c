@@ -41,7 +41,8 @@ static const char *const default_public_domains[] = {
 
 enum key_kind { K_STRING, K_UINT, K_SIZE, K_BOOL, K_POLICY, K_LIST,
 	K_ADDRS, K_LOGLEVEL, K_PATTERN, K_URL, K_STARTTLS, K_AFTER, K_LANGUAGE,
-	K_REGION, K_SMTP_TLS };
+	K_REGION, K_SMTP_TLS, K_WORDS, K_SCHEDULE, K_HOURMIN, K_TARGETS,
+	K_TIMEZONE, K_HOURS, K_MAILBOX };
 
 struct key_def {
 	const char *section;
@@ -84,6 +85,41 @@ static const struct key_def keys[] = {
 	{ "smtp", "max_attempts", K_UINT, OFF(smtp.max_attempts), 1, 100 },
 	{ "smtp", "tls_verify", K_BOOL, OFF(smtp.tls_verify), 0, 0 },
 	{ "smtp", "tls_ca_file", K_STRING, OFF(smtp.tls_ca_file), 0, 0 },
+	{ "renewals", "schedule", K_SCHEDULE, OFF(renewals), 0, 0 },
+	{ "renewals", "grace_days", K_UINT, OFF(renewals.grace_days), 0, 3650 },
+	{ "renewals", "send_hour", K_HOURMIN, OFF(renewals.send_minute), 0, 0 },
+	{ "renewals", "auto_renew_notice_days", K_UINT,
+	  OFF(renewals.auto_notice_days), 0, 3650 },
+	{ "renewals", "coterm_days", K_UINT, OFF(renewals.coterm_days), 1, 366 },
+	{ "renewals", "default_region", K_REGION, OFF(renewals.default_region),
+	  0, 0 },
+	{ "entitlement", "builtin", K_BOOL, OFF(entitlement.builtin_patterns),
+	  0, 0 },
+	{ "entitlement", "pattern", K_PATTERN, OFF(entitlement.patterns), 0, 0 },
+	{ "severity", "A", K_WORDS, OFF(entitlement.severity[0]), 0, 0 },
+	{ "severity", "B", K_WORDS, OFF(entitlement.severity[1]), 0, 0 },
+	{ "severity", "C", K_WORDS, OFF(entitlement.severity[2]), 0, 0 },
+	{ "severity", "D", K_WORDS, OFF(entitlement.severity[3]), 0, 0 },
+	{ "response", "premier", K_TARGETS,
+	  OFF(entitlement.targets[LEVEL_PREMIER]), 0, 0 },
+	{ "response", "standard", K_TARGETS,
+	  OFF(entitlement.targets[LEVEL_STANDARD]), 0, 0 },
+	{ "response", "ppi", K_TARGETS, OFF(entitlement.targets[LEVEL_PPI]), 0, 0 },
+	{ "response", "none", K_TARGETS, OFF(entitlement.targets[LEVEL_NONE]),
+	  0, 0 },
+};
+
+#define REGION_SECTION "region:"
+#define ROFF(field) offsetof(struct region_config, field)
+#define REGION_NAME_MAX 31
+
+/* The keys of a [region:NAME] section; offsets into struct region_config. */
+static const struct key_def region_keys[] = {
+	{ REGION_SECTION, "team", K_MAILBOX, ROFF(team), 0, 0 },
+	{ REGION_SECTION, "forward_to", K_STRING, ROFF(forward_to), 0, 0 },
+	{ REGION_SECTION, "timezone", K_TIMEZONE, ROFF(timezone), 0, 0 },
+	{ REGION_SECTION, "language", K_LANGUAGE, ROFF(language), 0, 0 },
+	{ REGION_SECTION, "business_hours", K_HOURS, ROFF(hours), 0, 0 },
 };
 
 #define ACCOUNT_SECTION "imap:"
@@ -118,7 +154,43 @@ static const struct key_def account_keys[] = {
  */
 #define ACCOUNT_NAME_MAX 43
 
-static const char *const regions[] = { "EMEA", "AMS", "JP", "CN", "SG" };
+/* The regions every configuration has, with their time zones. */
+static const struct {
+	const char *name, *timezone;
+} builtin_regions[] = {
+	{ "EMEA", "Europe/Paris" },
+	{ "AMS", "America/New_York" },
+	{ "JP", "Asia/Tokyo" },
+	{ "CN", "Asia/Shanghai" },
+	{ "SG", "Asia/Singapore" },
+};
+#define N_BUILTIN_REGIONS (sizeof(builtin_regions) / sizeof(builtin_regions[0]))
+
+/* The default [severity] keywords, French and English.  A: business
+ * down; B: a major function broken; D: questions and customer service
+ * (pre-sales, licences, invoices); everything else is C. */
+static const char *const default_severity[4] = {
+	"urgent, urgence, urgente, critical, critique, bloquant, bloquante,"
+	" blocking, blocker, panne, down, outage, emergency, hors service,"
+	" production down, prod down, production stopped, arrêt de production,"
+	" severity a, sévérité a",
+	"major, majeur, majeure, broken, cassé, not working, does not work,"
+	" doesn't work, ne fonctionne plus, ne marche plus, crash, crashes,"
+	" plantage, severity b, sévérité b",
+	"",
+	"question, questions, how do i, how to, comment faire, devis, quote,"
+	" quotation, pricing, price, prix, tarif, tarifs, invoice, facture,"
+	" purchase, achat, acheter, buy, renewal, renouvellement, renouveler,"
+	" documentation, information, informations, severity d, sévérité d",
+};
+
+/* The default [response] table (see config.h's struct response_target). */
+static const char *const default_targets[LEVEL_COUNT] = {
+	"A 1h 24x7, B 4h, C 1bd, D 2bd",   /* premier */
+	"A 1bd, B 1bd, C 1bd, D 1bd",      /* standard */
+	"A 1bd, B 1bd, C 1bd, D 2bd",      /* ppi */
+	"",                                /* none: no target */
+};
 
 struct load_ctx {
 	struct config *config;
@@ -126,6 +198,8 @@ struct load_ctx {
 	/* Lists set in the file replace the defaults the first time they
 	 * are seen, then further values append. */
 	bool list_seen[sizeof(keys) / sizeof(keys[0])];
+	/* Regions named by [imap:NAME] region and [renewals] default_region,
+	 * checked once every [region:NAME] section is known. */
 };
 
 static char *xstrdup(const char *s)
@@ -165,6 +239,353 @@ static void list_clear(struct config_list *list)
 	list->count = 0;
 }
 
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
+}
+
+/* ---- the values of [renewals], [response] and [region:NAME] ---- */
+
+/* Splits on commas, trims and lower-cases each item, keeps inner spaces
+ * (keywords such as "production down"). */
+static void words_add(struct config_list *list, const char *value)
+{
+	char *copy = xstrdup(value), *p = copy;
+
+	while (p != NULL) {
+		char *comma = strchr(p, ',');
+		char *item;
+
+		if (comma != NULL)
+			*comma = '\0';
+		item = str_lower(trim(p));
+		if (*item != '\0')
+			list_add(list, item);
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	free(copy);
+}
+
+static int int_desc(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x < y) - (x > y);
+}
+
+/* "90,60,30,7,0,-15" -> sorted from the largest; NULL or the reason. */
+static const char *parse_schedule(const char *value, struct renewals_config *r)
+{
+	int steps[64];
+	size_t n = 0;
+	const char *p = value;
+
+	while (*p != '\0') {
+		char *end;
+		long v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno != 0 || v < -3650 || v > 3650)
+			return "expected whole numbers of days from -3650 to 3650, separated by commas (90,60,30,7,0,-15)";
+		p = end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',' && *p != '\0')
+			return "expected whole numbers of days from -3650 to 3650, separated by commas (90,60,30,7,0,-15)";
+		if (*p == ',')
+			p++;
+		for (size_t i = 0; i < n; i++) {
+			if (steps[i] == (int)v)
+				return "a day is listed twice";
+		}
+		if (n == sizeof(steps) / sizeof(steps[0]))
+			return "at most 64 steps";
+		steps[n++] = (int)v;
+	}
+	if (n == 0)
+		return "no step given";
+	qsort(steps, n, sizeof(steps[0]), int_desc);
+	free(r->schedule);
+	r->schedule = malloc(n * sizeof(*r->schedule));
+	if (r->schedule == NULL)
+		fatal("out of memory");
+	memcpy(r->schedule, steps, n * sizeof(*steps));
+	r->schedule_count = n;
+	return NULL;
+}
+
+/* "08:00" -> minutes after midnight; -1 when not HH:MM (00:00..23:59,
+ * 24:00 allowed when end_of_day). */
+static int parse_hhmm(const char *p, const char **end_r, bool end_of_day)
+{
+	int h, m;
+
+	if (p[0] < '0' || p[0] > '9')
+		return -1;
+	h = p[0] - '0';
+	p++;
+	if (*p >= '0' && *p <= '9')
+		h = h * 10 + (*p++ - '0');
+	if (*p++ != ':' || p[0] < '0' || p[0] > '5' || p[1] < '0' || p[1] > '9')
+		return -1;
+	m = (p[0] - '0') * 10 + (p[1] - '0');
+	if (end_r != NULL)
+		*end_r = p + 2;
+	if (h > 24 || (h == 24 && (m != 0 || !end_of_day)))
+		return -1;
+	return h * 60 + m;
+}
+
+static const char *const day_names[] = {
+	"mon", "tue", "wed", "thu", "fri", "sat", "sun"
+};
+
+static int day_index(const char *p)
+{
+	for (int i = 0; i < 7; i++) {
+		if (strncasecmp(p, day_names[i], 3) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* "mon-fri 08:00-20:00", "mon-sun 00:00-24:00", "mon,wed 09:00-17:00" */
+static const char *parse_hours(const char *value, struct business_hours *h)
+{
+	static const char *const why =
+		"expected days and hours such as \"mon-fri 08:00-20:00\"";
+	const char *p = value;
+	unsigned days = 0;
+	int open, close;
+
+	for (;;) {
+		int a = day_index(p), b;
+
+		if (a < 0)
+			return why;
+		p += 3;
+		b = a;
+		if (*p == '-') {
+			b = day_index(p + 1);
+			if (b < 0)
+				return why;
+			p += 4;
+		}
+		for (int d = a;; d = (d + 1) % 7) {
+			days |= 1u << d;
+			if (d == b)
+				break;
+		}
+		if (*p != ',')
+			break;
+		p++;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if ((open = parse_hhmm(p, &p, false)) < 0 || *p++ != '-' ||
+	    (close = parse_hhmm(p, &p, true)) < 0)
+		return why;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '\0')
+		return why;
+	if (close <= open)
+		return "the closing time must be after the opening time";
+	h->days = days;
+	h->open_min = (unsigned)open;
+	h->close_min = (unsigned)close;
+	return NULL;
+}
+
+/* "A 1h 24x7, B 4h, C 1bd, D 2bd": per severity a duration (Nm, Nh, Nbd;
+ * "1h30m" too) of business time, or of clock time with 24x7.  An empty
+ * value: no target at all. */
+static const char *parse_targets(const char *value, struct response_target *t)
+{
+	static const char *const why =
+		"expected severities with durations such as \"A 1h 24x7, B 4h, C 1bd, D 2bd\" (m minutes, h hours, bd business days)";
+	struct response_target out[4];
+	const char *p = value;
+
+	memset(out, 0, sizeof(out));
+	for (;;) {
+		struct response_target *r;
+		int sev;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		sev = (*p >= 'a' && *p <= 'd') ? *p - 'a' :
+			(*p >= 'A' && *p <= 'D') ? *p - 'A' : -1;
+		if (sev < 0 || (p[1] != ' ' && p[1] != '\t'))
+			return why;
+		r = &out[sev];
+		if (r->set)
+			return "a severity is listed twice";
+		r->set = true;
+		p++;
+		for (;;) {
+			char *end;
+			unsigned long v;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (strncasecmp(p, "24x7", 4) == 0) {
+				r->around_the_clock = true;
+				p += 4;
+				continue;
+			}
+			if (*p < '0' || *p > '9')
+				break;
+			v = strtoul(p, &end, 10);
+			if (v > 100000)
+				return why;
+			p = end;
+			if (strncasecmp(p, "bd", 2) == 0) {
+				r->business_days += (unsigned)v;
+				p += 2;
+			} else if (*p == 'h' || *p == 'H') {
+				r->minutes += (unsigned)v * 60;
+				p++;
+			} else if (*p == 'm' || *p == 'M') {
+				r->minutes += (unsigned)v;
+				p++;
+			} else {
+				return why;
+			}
+		}
+		if (r->minutes == 0 && r->business_days == 0)
+			return why;
+		if (r->around_the_clock && r->business_days != 0)
+			return "24x7 targets are in minutes or hours, not business days";
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return why;
+	}
+	memcpy(t, out, sizeof(out));
+	return NULL;
+}
+
+/* An IANA time zone that this machine knows ("UTC" always). */
+static bool timezone_known(const char *tz)
+{
+	char path[512];
+
+	if (strcmp(tz, "UTC") == 0)
+		return true;
+	if (*tz == '\0' || *tz == '/' || strstr(tz, "..") != NULL ||
+	    strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789/_+-") != strlen(tz))
+		return false;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	return access(path, R_OK) == 0;
+}
+
+/* "Name <addr>" or "addr" -> the lower-case address (malloc()ed), or NULL. */
+static char *mailbox_addr(const char *value)
+{
+	const char *lt = strrchr(value, '<'), *gt;
+	char *addr;
+
+	gt = lt != NULL ? strchr(lt, '>') : NULL;
+	if (lt != NULL && gt != NULL)
+		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	else
+		addr = xstrdup(value);
+	str_lower(trim(addr));
+	if (strchr(addr, '@') == NULL || strchr(addr, ' ') != NULL ||
+	    strpbrk(addr, "\r\n") != NULL) {
+		free(addr);
+		return NULL;
+	}
+	memmove(addr, trim(addr), strlen(trim(addr)) + 1);
+	return addr;
+}
+
+static bool region_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= REGION_NAME_MAX &&
+		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		       "0123456789_-") == len;
+}
+
+/* The region called name (any case), appended with defaults when new. */
+static struct region_config *region_get(struct config *c, const char *name)
+{
+	struct region_config *regions, *r;
+
+	for (size_t i = 0; i < c->region_count; i++) {
+		if (str_ieq(c->regions[i].name, name))
+			return &c->regions[i];
+	}
+	regions = realloc(c->regions, (c->region_count + 1) * sizeof(*regions));
+	if (regions == NULL)
+		fatal("out of memory");
+	c->regions = regions;
+	r = &c->regions[c->region_count++];
+	memset(r, 0, sizeof(*r));
+	r->name = str_upper(xstrdup(name));
+	r->timezone = xstrdup("UTC");
+	r->hours.days = 0x1f;          /* Monday to Friday */
+	r->hours.open_min = 8 * 60;
+	r->hours.close_min = 20 * 60;
+	return r;
+}
+
+static void region_free(struct region_config *r)
+{
+	free(r->name);
+	free(r->team);
+	free(r->team_addr);
+	free(r->forward_to);
+	free(r->timezone);
+	free(r->language);
+}
+
+const struct region_config *config_region(const struct config *config,
+					  const char *name)
+{
+	if (config == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < config->region_count; i++) {
+		if (str_ieq(config->regions[i].name, name))
+			return &config->regions[i];
+	}
+	return NULL;
+}
+
+static const char *const level_names[LEVEL_COUNT] = {
+	"premier", "standard", "ppi", "none"
+};
+
+int config_level_parse(const char *name)
+{
+	for (int i = 0; i < LEVEL_COUNT; i++) {
+		if (name != NULL && str_ieq(name, level_names[i]))
+			return i;
+	}
+	return -1;
+}
+
+const char *config_level_name(enum contract_level level)
+{
+	return (unsigned)level < LEVEL_COUNT ? level_names[level] : "?";
+}
+
 const char *config_policy_name(enum follow_up_policy policy)
 {
 	switch (policy) {
@@ -197,6 +618,25 @@ struct config *config_defaults(void)
 	for (size_t i = 0; i < sizeof(default_public_domains) /
 	     sizeof(default_public_domains[0]); i++)
 		list_add(&c->public_domains, default_public_domains[i]);
+	if (parse_schedule("90,60,30,7,0,-15", &c->renewals) != NULL)
+		fatal("bad built-in schedule");
+	c->renewals.grace_days = 30;
+	c->renewals.send_minute = 8 * 60;
+	c->renewals.auto_notice_days = 30;
+	c->renewals.coterm_days = 7;
+	c->entitlement.builtin_patterns = true;
+	for (size_t i = 0; i < 4; i++)
+		words_add(&c->entitlement.severity[i], default_severity[i]);
+	for (size_t i = 0; i < LEVEL_COUNT; i++) {
+		if (parse_targets(default_targets[i], c->entitlement.targets[i]) != NULL)
+			fatal("bad built-in response targets");
+	}
+	for (size_t i = 0; i < N_BUILTIN_REGIONS; i++) {
+		struct region_config *r = region_get(c, builtin_regions[i].name);
+
+		free(r->timezone);
+		r->timezone = xstrdup(builtin_regions[i].timezone);
+	}
 	return c;
 }
 
@@ -246,6 +686,14 @@ void config_free(struct config **configp)
 	free(c->smtp.from_addr);
 	free(c->smtp.bounce_address);
 	free(c->smtp.tls_ca_file);
+	free(c->renewals.schedule);
+	free(c->renewals.default_region);
+	list_clear(&c->entitlement.patterns);
+	for (size_t i = 0; i < 4; i++)
+		list_clear(&c->entitlement.severity[i]);
+	for (size_t i = 0; i < c->region_count; i++)
+		region_free(&c->regions[i]);
+	free(c->regions);
 	free(c);
 	*configp = NULL;
 }
@@ -296,17 +744,6 @@ static int set_error(struct load_ctx *ctx, const char *fmt, ...)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-		*--end = '\0';
-	return s;
-}
 
 /* Splits a comma-separated value; calls add() per non-empty item. */
 static int split_list(struct load_ctx *ctx, const char *key, const char *value,
@@ -633,17 +1070,75 @@ static int set_value(struct load_ctx *ctx, const struct key_def *k, char *base,
 		*(char **)field = str_lower(xstrdup(value));
 		break;
 	}
-	case K_REGION: {
-		size_t i;
-
-		for (i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
-			if (str_ieq(value, regions[i]))
-				break;
-		}
-		if (i == sizeof(regions) / sizeof(regions[0]))
-			return set_error(ctx, "region: '%s' is not EMEA, AMS, JP, CN or SG", value);
+	case K_REGION:
+		/* A [region:NAME] may come later in the file: whether the
+		 * region exists is checked once the file is read. */
+		if (!region_name_ok(value))
+			return set_error(ctx, "%s: '%s' is not a region name (letters, digits, _ -)",
+					 name, value);
 		free(*(char **)field);
-		*(char **)field = xstrdup(regions[i]);
+		*(char **)field = str_upper(xstrdup(value));
+		break;
+	case K_WORDS: {
+		struct config_list *list = (struct config_list *)field;
+
+		/* The file's list replaces the built-in one. */
+		if (seen != NULL && !*seen) {
+			list_clear(list);
+			*seen = true;
+		}
+		words_add(list, value);
+		break;
+	}
+	case K_SCHEDULE: {
+		const char *why = parse_schedule(value, (struct renewals_config *)field);
+
+		if (why != NULL)
+			return set_error(ctx, "%s: '%s': %s", name, value, why);
+		break;
+	}
+	case K_HOURMIN: {
+		const char *end;
+		int m = parse_hhmm(value, &end, false);
+
+		if (m < 0 || *end != '\0')
+			return set_error(ctx, "%s: '%s' is not a time of day HH:MM (00:00 to 23:59)",
+					 name, value);
+		*(unsigned *)field = (unsigned)m;
+		break;
+	}
+	case K_TARGETS: {
+		const char *why = parse_targets(value, (struct response_target *)field);
+
+		if (why != NULL)
+			return set_error(ctx, "%s: '%s': %s", name, value, why);
+		break;
+	}
+	case K_TIMEZONE:
+		if (!timezone_known(value))
+			return set_error(ctx, "%s: '%s' is not a time zone this machine knows (e.g. Europe/Paris; see /usr/share/zoneinfo)",
+					 name, value);
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		break;
+	case K_HOURS: {
+		const char *why = parse_hours(value, (struct business_hours *)field);
+
+		if (why != NULL)
+			return set_error(ctx, "%s: '%s': %s", name, value, why);
+		break;
+	}
+	case K_MAILBOX: {
+		struct region_config *r = (struct region_config *)base;
+		char *addr = strpbrk(value, "\r\n") == NULL ? mailbox_addr(value) : NULL;
+
+		if (addr == NULL)
+			return set_error(ctx, "%s: '%s' has no address (EMEA Renewals <emea-renewals@example.com>)",
+					 name, value);
+		free(r->team);
+		free(r->team_addr);
+		r->team = xstrdup(value);
+		r->team_addr = addr;
 		break;
 	}
 	}
@@ -713,6 +1208,24 @@ static int account_handler(struct load_ctx *ctx, const char *section,
 			 name, value);
 }
 
+/* A key of [region:NAME]; section is "region:NAME". */
+static int region_handler(struct load_ctx *ctx, const char *section,
+			  const char *name, const char *value)
+{
+	const char *region = section + strlen(REGION_SECTION);
+
+	if (!region_name_ok(region))
+		return set_error(ctx, "invalid region name '%s' in [%s] (letters, digits, _ -; at most %d)",
+				 region, section, REGION_NAME_MAX);
+	for (size_t i = 0; i < sizeof(region_keys) / sizeof(region_keys[0]); i++) {
+		if (strcmp(region_keys[i].name, name) == 0)
+			return set_value(ctx, &region_keys[i],
+					 (char *)region_get(ctx->config, region),
+					 NULL, name, value);
+	}
+	return set_error(ctx, "unknown key '%s' in [%s]", name, section);
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -724,6 +1237,8 @@ static int handler(void *user, const char *section, const char *name,
 		return 1;   /* keep only the first error */
 	if (strncmp(section, ACCOUNT_SECTION, strlen(ACCOUNT_SECTION)) == 0)
 		return account_handler(ctx, section, name, value);
+	if (strncmp(section, REGION_SECTION, strlen(REGION_SECTION)) == 0)
+		return region_handler(ctx, section, name, value);
 	for (idx = 0; idx < sizeof(keys) / sizeof(keys[0]); idx++) {
 		if (strcmp(keys[idx].section, section) == 0 &&
 		    strcmp(keys[idx].name, name) == 0) {
@@ -843,6 +1358,42 @@ static char *check_accounts(const struct config *c)
 	return NULL;
 }
 
+/*
+ * Regions named elsewhere exist, and each region's forward_to defaults to
+ * its team.  Returns a malloc()ed reason or NULL.
+ */
+static char *check_regions(struct config *c)
+{
+	struct strbuf b;
+	const char *bad = NULL, *where = NULL;
+
+	for (size_t i = 0; i < c->account_count && bad == NULL; i++) {
+		if (c->accounts[i].region != NULL &&
+		    config_region(c, c->accounts[i].region) == NULL) {
+			bad = c->accounts[i].region;
+			where = c->accounts[i].name;
+		}
+	}
+	if (bad == NULL && c->renewals.default_region != NULL &&
+	    config_region(c, c->renewals.default_region) == NULL)
+		bad = c->renewals.default_region;
+	for (size_t i = 0; i < c->region_count; i++) {
+		struct region_config *r = &c->regions[i];
+
+		if (r->forward_to == NULL && r->team_addr != NULL)
+			r->forward_to = xstrdup(r->team_addr);
+	}
+	if (bad == NULL)
+		return NULL;
+	strbuf_init(&b, 1024);
+	if (strbuf_appendf(&b, "%s%s%sregion '%s' is not EMEA, AMS, JP, CN, SG or a [region:NAME] section",
+			   where != NULL ? "[" ACCOUNT_SECTION : "[renewals] default_",
+			   where != NULL ? where : "", where != NULL ? "]: " : "",
+			   bad) < 0)
+		strbuf_reset(&b);
+	return strbuf_detach(&b);
+}
+
 int config_load(const char *path, struct config **config_r, char **error_r)
 {
 	struct load_ctx ctx;
@@ -883,7 +1434,8 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 				   "syntax error (expected 'key = value' or '[section]')") < 0)
 			strbuf_reset(&b);
 	} else if ((reason = check_accounts(ctx.config)) != NULL ||
-		   (reason = check_smtp(ctx.config)) != NULL) {
+		   (reason = check_smtp(ctx.config)) != NULL ||
+		   (reason = check_regions(ctx.config)) != NULL) {
 		/* no line: the reason names the section instead */
 		if (strbuf_appendf(&b, "%s: %s", path, reason) < 0)
 			strbuf_reset(&b);

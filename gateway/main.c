@@ -83,6 +83,24 @@ static const struct cli_command commands[] = {
 	  "  else the installed ones.\n"
 	  "  Exit: 0 ok, 64 usage, 65 a template or the data is broken, 66 no such\n"
 	  "  folder, file or case, 75 store busy.\n" },
+	{ "contracts", cmd_contracts, "contracts import|list|show ...",
+	  "support contracts and licences: import the CSV, list, show",
+	  "  contracts import [--skip-invalid] [--no-progress] FILE.csv\n"
+	  "                 upsert by contract id; all or nothing unless\n"
+	  "                 --skip-invalid; every bad row as FILE:LINE: reason\n"
+	  "  contracts list [--expiring DAYS] [--region R] [--json]\n"
+	  "  contracts show ID [--json]   the contract and its renewal notices\n"
+	  "  Exit: 0 ok, 64 usage, 65 invalid rows (nothing imported without\n"
+	  "  --skip-invalid), 66 no such file or contract, 75 store busy.\n" },
+	{ "renewals", cmd_renewals, "renewals run [--date YYYY-MM-DD] [--dry-run]",
+	  "queue the renewal reminders that are due",
+	  "  renewals run [--date YYYY-MM-DD] [--dry-run] [--json]\n"
+	  "                 for each contract, the [renewals] schedule step whose\n"
+	  "                 day has come, once ever; co-terming contracts of a\n"
+	  "                 customer share one mail; --date: the run's date (default\n"
+	  "                 today in each region's time zone); --dry-run: show,\n"
+	  "                 queue nothing\n"
+	  "  Exit: 0 ok, 64 usage, 65 a template is broken, 75 store busy.\n" },
 	{ "fetch", NET_CMD(cmd_fetch), "fetch [--once] [--syslog] [ACCOUNT...]",
 	  "fetch mail from the [imap:NAME] accounts",
 	  "  Fetches new mail from each ACCOUNT (default: all), files it into its\n"

@@ -49,6 +49,10 @@ static const char *const variables[] = {
 	"message.date",
 	"gateway.address",
 	"gateway.name",
+	/* the regional renewal team of the case's region (config.h) */
+	"team.name",
+	"team.address",
+	"team.region",
 };
 
 /* The answers every case can need: the gateway cannot run without an "en"

@@ -50,6 +50,8 @@ int cmd_cases(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
 int cmd_outbox(struct cli *cli, int argc, char **argv);
 int cmd_templates(struct cli *cli, int argc, char **argv);
+int cmd_contracts(struct cli *cli, int argc, char **argv);
+int cmd_renewals(struct cli *cli, int argc, char **argv);
 /* In supportgw-net only (gateway/cmd_fetch.c, cmd_accounts.c,
  * cmd_outbox_flush.c). */
 int cmd_outbox_flush(struct cli *cli, int argc, char **argv);

@@ -21,7 +21,9 @@
  * From (the [smtp] from), To, Cc and Reply-To (from the template), Subject
  * (the template's, with the case tag exactly once and no Re: growth; RFC
  * 2047 encoded when not ASCII), Date, a new Message-ID, In-Reply-To and
- * References to the customer's mail, Auto-Submitted: auto-replied,
+ * References to the customer's mail, Auto-Submitted by the kind of mail
+ * (auto-replied, auto-generated, none for a relayed person's mail); Bcc
+ * addresses go to the envelope only;
  * X-Loop: <gateway address>, MIME-Version, and a UTF-8 text/plain body,
  * quoted-printable when it is not 7-bit or has long lines (libetpan's
  * encoders).  Header values never carry CR or LF: a value with them is cut
@@ -56,6 +58,16 @@ json_t *compose_case_data(const struct config *config,
 			  const struct store_case *c,
 			  const struct compose_reply_to *msg);
 
+/* What kind of mail it is, for Auto-Submitted (RFC 3834). */
+enum compose_kind {
+	COMPOSE_AUTO_REPLY = 0,       /* an answer to a mail: auto-replied */
+	COMPOSE_AUTO_GENERATED,       /* a notice no mail caused (renewal
+	                               * reminders): auto-generated */
+	COMPOSE_RELAY,                /* a person's words passed on (staff
+	                               * answers, forwards to a team): no
+	                               * Auto-Submitted, X-Loop still */
+};
+
 /* A rendered template: header lines and body (see template.h). */
 struct compose_input {
 	const char *subject;          /* from the template's Subject: */
@@ -65,6 +77,11 @@ struct compose_input {
 	const char *to;               /* the recipient address */
 	const char *to_name;          /* or NULL */
 	uint64_t case_number;         /* for the tag; 0: none */
+	enum compose_kind kind;
+	const char *from;             /* "Name <addr>" instead of [smtp] from
+	                               * (a regional team), or NULL */
+	const char *bcc;              /* comma-separated addresses added to
+	                               * the envelope only, or NULL */
 };
 
 struct compose_output {

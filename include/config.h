@@ -95,6 +95,74 @@ struct smtp_config {
 	char *tls_ca_file;
 };
 
+/* Contract levels, in the order of config.entitlement.targets. */
+enum contract_level {
+	LEVEL_PREMIER = 0,
+	LEVEL_STANDARD,
+	LEVEL_PPI,                  /* pay per incident */
+	LEVEL_NONE,
+	LEVEL_COUNT
+};
+
+/* Opening hours: days is a bit set, bit 0 Monday .. bit 6 Sunday; open and
+ * close in minutes after local midnight (open < close). */
+struct business_hours {
+	unsigned days;
+	unsigned open_min, close_min;
+};
+
+/* A first-response target.  minutes of business time (within the
+ * region's business_hours) unless around_the_clock; business_days counts
+ * whole business days (one = the minutes one business day is open) and is
+ * added to minutes.  set: the table has a target for it at all. */
+struct response_target {
+	bool set;
+	bool around_the_clock;
+	unsigned minutes;
+	unsigned business_days;
+};
+
+/* One region: the five built in (EMEA, AMS, JP, CN, SG) and every
+ * [region:NAME] section. */
+struct region_config {
+	char *name;                 /* upper-case: "EMEA" */
+	char *team;                 /* "EMEA Renewals <EMEA_renewals@example.com>",
+	                             * or NULL (then the gateway's From) */
+	char *team_addr;            /* its address, lower-case */
+	char *forward_to;           /* where replies to renewal cases go;
+	                             * default team_addr */
+	char *timezone;             /* IANA name; built-in defaults per region */
+	char *language;             /* reminders' language when the contract
+	                             * has none, or NULL */
+	struct business_hours hours;/* default mon-fri 08:00-20:00 */
+};
+
+/* [renewals] */
+struct renewals_config {
+	int *schedule;              /* days before expiry (negative: after),
+	                             * sorted from the earliest step (largest) */
+	size_t schedule_count;
+	unsigned grace_days;        /* "recently expired" window; default 30 */
+	unsigned send_minute;       /* send_hour as minutes after midnight */
+	unsigned auto_notice_days;  /* auto-renewing contracts' one notice;
+	                             * default 30 */
+	unsigned coterm_days;       /* contracts of one customer reaching a step
+	                             * within this many days share a mail;
+	                             * default 7 */
+	char *default_region;       /* for contracts without a region, or NULL */
+};
+
+/* [entitlement] and [severity] */
+struct entitlement_config {
+	bool builtin_patterns;      /* the built-in contract/serial patterns */
+	struct config_list patterns;/* PCRE2, group 1 = the number/serial */
+	/* [severity] A, B, C, D: keywords (case-insensitive, whole words)
+	 * that set the severity of a new case; A first, then B, D, C.  The
+	 * default is C. */
+	struct config_list severity[4];
+	struct response_target targets[LEVEL_COUNT][4];  /* [level][A..D] */
+};
+
 struct config {
 	char *path;                 /* file read, or NULL for defaults */
 
@@ -127,6 +195,13 @@ struct config {
 	/* [imap:NAME] sections, in the order of the file */
 	struct imap_account *accounts;
 	size_t account_count;
+
+	/* [renewals], [entitlement], [severity], [response] */
+	struct renewals_config renewals;
+	struct entitlement_config entitlement;
+	/* the built-in regions, then [region:NAME] sections */
+	struct region_config *regions;
+	size_t region_count;
 };
 
 /*
@@ -143,6 +218,13 @@ const char *config_policy_name(enum follow_up_policy policy);
 /* Whether addr (any case) is in a list of addresses and "@domain"s (the
  * K_ADDRS lists: staff, addresses). */
 bool config_addrs_match(const struct config_list *list, const char *addr);
+/* The region called name (any case), or NULL. */
+const struct region_config *config_region(const struct config *config,
+					  const char *name);
+/* "premier", "standard", "ppi", "none" (any case) -> the level; -1 when
+ * not one of those. */
+int config_level_parse(const char *name);
+const char *config_level_name(enum contract_level level);
 /* The account called name, or NULL. */
 const struct imap_account *config_account(const struct config *config,
 					  const char *name);

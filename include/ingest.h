@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 struct config;
+struct entitle;
 struct fp_matcher;
 struct pool;
 struct store;
@@ -45,6 +46,9 @@ struct ingest_ctx {
 	 * answered.  answer_language: the account's `language` setting. */
 	const struct template_set *templates;
 	const char *answer_language;
+	/* Entitlement (entitle.h): the contract, severity and first-response
+	 * target of new cases; NULL: not looked at. */
+	const struct entitle *entitle;
 };
 
 enum ingest_outcome {

@@ -41,6 +41,8 @@ bool str_ieq(const char *a, const char *b);
 bool str_ieqn(const char *a, const char *b, size_t n);
 /* ASCII lower-casing in place; returns s. */
 char *str_lower(char *s);
+/* ASCII upper-case in place; returns s. */
+char *str_upper(char *s);
 /* Pointer to the domain of an address ("" when it has no '@'). */
 const char *addr_domain(const char *addr);
 

@@ -207,6 +207,15 @@ char *str_lower(char *s)
 	return s;
 }
 
+char *str_upper(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	}
+	return s;
+}
+
 const char *addr_domain(const char *addr)
 {
 	const char *at = strrchr(addr, '@');

@@ -420,7 +420,7 @@ static void test_imap_key_errors(void **state)
 	assert_load_err("[imap:x]\nlanguage = f\n", ":2: language: 'f' is not");
 	assert_load_err("[imap:x]\nlanguage = f1\n", ":2: language: 'f1' is not");
 	assert_load_err("[imap:x]\nlanguage = fr-FR\n", ":2: language: 'fr-FR' is not");
-	assert_load_err("[imap:x]\nregion = EU\n", ":2: region: 'EU' is not EMEA, AMS, JP, CN or SG");
+	assert_load_err("[imap:x]\nurl = imap://h\nuser = u\npassword = p\nregion = EU\n", "[imap:x]: region 'EU' is not EMEA, AMS, JP, CN, SG or a [region:NAME] section");
 	/* numbers and booleans */
 	assert_load_err("[imap:x]\nbatch_size = 0\n", ":2: batch_size: '0' is not a whole number from 1 to 5000");
 	assert_load_err("[imap:x]\nbatch_size = 5001\n", ":2: batch_size: '5001' is not");
@@ -445,8 +445,8 @@ static void test_imap_key_errors(void **state)
 	assert_load_err("[imap:x]\npattern = x(\\d+)\n", ":2: unknown key 'pattern' in [imap:x]");
 	assert_load_err("[imap]\nuser = u\n", ":2: unknown section [imap]");
 	/* the first error wins, even before the account checks */
-	assert_load_err("[imap:x]\nuser = u\nregion = moon\nbatch_size = 0\n",
-			":3: region: 'moon'");
+	assert_load_err("[imap:x]\nuser = u\nregion = mo/on\nbatch_size = 0\n",
+			":3: region: 'mo/on' is not a region name");
 }
 
 static void test_imap_name_length(void **state)
