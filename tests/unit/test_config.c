@@ -548,6 +548,136 @@ static void test_example_file(void **state)
 	config_free(&c);
 }
 
+/* ---- issue 5: [renewals], [region:NAME], [severity], [response] ---- */
+
+static void test_renewals_defaults(void **state)
+{
+	struct config *c = config_defaults();
+	static const int want[] = { 90, 60, 30, 7, 0, -15 };
+	const struct region_config *r;
+
+	assert_int_equal(c->renewals.schedule_count, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(c->renewals.schedule[i], want[i]);
+	assert_int_equal(c->renewals.grace_days, 30);
+	assert_int_equal(c->renewals.send_minute, 480);
+	assert_int_equal(c->renewals.auto_notice_days, 30);
+	assert_int_equal(c->renewals.coterm_days, 7);
+	assert_int_equal(c->region_count, 5);
+	r = config_region(c, "emea");
+	assert_non_null(r);
+	assert_string_equal(r->name, "EMEA");
+	assert_string_equal(r->timezone, "Europe/Paris");
+	assert_null(r->team);
+	assert_int_equal(r->hours.days, 0x1f);
+	assert_int_equal(r->hours.open_min, 480);
+	assert_int_equal(r->hours.close_min, 1200);
+	assert_string_equal(config_region(c, "JP")->timezone, "Asia/Tokyo");
+	assert_null(config_region(c, "EU"));
+	/* premier A: one hour around the clock; standard: one business day */
+	assert_true(c->entitlement.targets[LEVEL_PREMIER][0].set);
+	assert_true(c->entitlement.targets[LEVEL_PREMIER][0].around_the_clock);
+	assert_int_equal(c->entitlement.targets[LEVEL_PREMIER][0].minutes, 60);
+	assert_int_equal(c->entitlement.targets[LEVEL_STANDARD][2].business_days, 1);
+	assert_false(c->entitlement.targets[LEVEL_STANDARD][2].around_the_clock);
+	assert_false(c->entitlement.targets[LEVEL_NONE][0].set);
+	assert_true(c->entitlement.severity[0].count > 5);
+	assert_int_equal(c->entitlement.severity[2].count, 0);
+	assert_int_equal(config_level_parse("Premier"), LEVEL_PREMIER);
+	assert_int_equal(config_level_parse("ppi"), LEVEL_PPI);
+	assert_int_equal(config_level_parse("gold"), -1);
+	assert_string_equal(config_level_name(LEVEL_STANDARD), "standard");
+	config_free(&c);
+}
+
+static void test_renewals_keys(void **state)
+{
+	struct config *c = load_ok(
+		"[renewals]\nschedule = -15, 7,90 ,0\ngrace_days = 10\n"
+		"send_hour = 7:30\nauto_renew_notice_days = 45\ncoterm_days = 3\n"
+		"default_region = emea\n"
+		"[region:EMEA]\nteam = EMEA Renewals <EMEA_renewals@Example.com>\n"
+		"timezone = Europe/Paris\nlanguage = fr\n"
+		"[region:latam]\nteam = latam@example.com\nforward_to = deals@example.com\n"
+		"timezone = America/Sao_Paulo\nbusiness_hours = mon,wed-fri 09:00-17:30\n"
+		"[severity]\nA = Outage, tout est cassé\nD = devis\n"
+		"[response]\npremier = A 30m 24x7, B 1h30m, C 2bd\nnone = D 5bd\n"
+		ACCOUNT("x", "region = LATAM\n"));
+	const struct region_config *r;
+
+	assert_int_equal(c->renewals.schedule_count, 4);
+	assert_int_equal(c->renewals.schedule[0], 90);
+	assert_int_equal(c->renewals.schedule[3], -15);
+	assert_int_equal(c->renewals.grace_days, 10);
+	assert_int_equal(c->renewals.send_minute, 450);
+	assert_int_equal(c->renewals.auto_notice_days, 45);
+	assert_int_equal(c->renewals.coterm_days, 3);
+	assert_string_equal(c->renewals.default_region, "EMEA");
+	r = config_region(c, "EMEA");
+	assert_string_equal(r->team, "EMEA Renewals <EMEA_renewals@Example.com>");
+	assert_string_equal(r->team_addr, "emea_renewals@example.com");
+	assert_string_equal(r->forward_to, "emea_renewals@example.com");
+	assert_string_equal(r->language, "fr");
+	r = config_region(c, "LATAM");
+	assert_non_null(r);
+	assert_string_equal(r->forward_to, "deals@example.com");
+	assert_string_equal(r->timezone, "America/Sao_Paulo");
+	assert_int_equal(r->hours.days, 0x1d);
+	assert_int_equal(r->hours.open_min, 540);
+	assert_int_equal(r->hours.close_min, 1050);
+	assert_int_equal(c->region_count, 6);
+	assert_string_equal(c->accounts[0].region, "LATAM");
+	/* the file's keyword list replaces the built-in one */
+	assert_int_equal(c->entitlement.severity[0].count, 2);
+	assert_string_equal(c->entitlement.severity[0].items[0], "outage");
+	assert_string_equal(c->entitlement.severity[0].items[1], "tout est cassé");
+	assert_int_equal(c->entitlement.severity[3].count, 1);
+	assert_true(c->entitlement.severity[1].count > 3);  /* untouched */
+	assert_int_equal(c->entitlement.targets[LEVEL_PREMIER][0].minutes, 30);
+	assert_int_equal(c->entitlement.targets[LEVEL_PREMIER][1].minutes, 90);
+	assert_false(c->entitlement.targets[LEVEL_PREMIER][1].around_the_clock);
+	assert_int_equal(c->entitlement.targets[LEVEL_PREMIER][2].business_days, 2);
+	assert_false(c->entitlement.targets[LEVEL_PREMIER][3].set);
+	assert_true(c->entitlement.targets[LEVEL_NONE][3].set);
+	assert_int_equal(c->entitlement.targets[LEVEL_NONE][3].business_days, 5);
+	/* untouched rows keep their defaults */
+	assert_int_equal(c->entitlement.targets[LEVEL_STANDARD][0].business_days, 1);
+	config_free(&c);
+}
+
+static void test_renewals_errors(void **state)
+{
+	assert_load_err("[renewals]\nschedule = 90,sixty\n",
+			":2: schedule: '90,sixty': expected whole numbers");
+	assert_load_err("[renewals]\nschedule = 30,30\n", "a day is listed twice");
+	assert_load_err("[renewals]\nschedule = \n", ":2: schedule");
+	assert_load_err("[renewals]\nsend_hour = 25:00\n",
+			":2: send_hour: '25:00' is not a time of day HH:MM");
+	assert_load_err("[renewals]\nsend_hour = 8h\n", "send_hour: '8h'");
+	assert_load_err("[renewals]\ndefault_region = MARS\n",
+			"default_region 'MARS' is not EMEA, AMS, JP, CN, SG or a [region:NAME] section");
+	assert_load_err("[renewals]\ncoterm_days = 0\n", "coterm_days: '0' is not a whole number from 1");
+	assert_load_err("[renewals]\nfrequency = 1\n", "unknown key 'frequency' in [renewals]");
+	assert_load_err("[region:EMEA]\nteam = nobody\n",
+			":2: team: 'nobody' has no address");
+	assert_load_err("[region:EMEA]\ntimezone = Europe/Atlantis\n",
+			"timezone: 'Europe/Atlantis' is not a time zone this machine knows");
+	assert_load_err("[region:EMEA]\ntimezone = ../etc/passwd\n", "is not a time zone");
+	assert_load_err("[region:EMEA]\nbusiness_hours = weekdays 8-20\n",
+			"business_hours: 'weekdays 8-20': expected days and hours");
+	assert_load_err("[region:EMEA]\nbusiness_hours = mon-fri 20:00-08:00\n",
+			"the closing time must be after the opening time");
+	assert_load_err("[region:EMEA]\nlanguage = french\n", "language: 'french'");
+	assert_load_err("[region:EMEA]\ncolour = blue\n", "unknown key 'colour' in [region:EMEA]");
+	assert_load_err("[region:EU ROPE]\nteam = a@b.c\n", "invalid region name 'EU ROPE'");
+	assert_load_err("[response]\npremier = A soon\n", ":2: premier: 'A soon': expected severities");
+	assert_load_err("[response]\nstandard = E 1h\n", "expected severities");
+	assert_load_err("[response]\nstandard = A 1h, A 2h\n", "a severity is listed twice");
+	assert_load_err("[response]\npremier = A 1bd 24x7\n", "24x7 targets are in minutes or hours");
+	assert_load_err("[response]\ngold = A 1h\n", "unknown key 'gold' in [response]");
+	assert_load_err("[entitlement]\npattern = ([unclosed\n", ":2: pattern:");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +694,9 @@ int main(void)
 		cmocka_unit_test(test_imap_name_length),
 		cmocka_unit_test(test_imap_account_errors),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_renewals_defaults),
+		cmocka_unit_test(test_renewals_keys),
+		cmocka_unit_test(test_renewals_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
