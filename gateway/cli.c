@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "entitle.h"
 #include "fingerprint.h"
 #include "ingest.h"
 #include "pool.h"
@@ -121,8 +122,25 @@ int cli_ingest_open(const struct cli *cli, struct ingest_ctx *ctx, bool answer)
 		cli_ingest_close(ctx);
 		return ret;
 	}
+	/* Entitlement of new cases (contract, severity, due time): for live
+	 * mail only; `import` files old mail, which nobody answers now. */
+	if (answer) {
+		struct entitle *entitle = NULL;
+		char *error = NULL;
+
+		if (entitle_new(cli->config, &entitle, &error) < 0) {
+			ret = cli_fail(cli, EX_CONFIG, "entitlement: %s",
+				       error != NULL ? error : "invalid");
+			free(error);
+			fp_matcher_free(&matcher);
+			cli_ingest_close(ctx);
+			return ret;
+		}
+		ctx->entitle = entitle;
+	}
 	if ((ret = cli_open_store(cli, &ctx->store)) != 0) {
 		fp_matcher_free(&matcher);
+		cli_ingest_close(ctx);
 		return ret;
 	}
 	ctx->config = cli->config;
@@ -135,9 +153,12 @@ void cli_ingest_close(struct ingest_ctx *ctx)
 {
 	struct fp_matcher *matcher = (struct fp_matcher *)ctx->matcher;
 	struct template_set *set = (struct template_set *)ctx->templates;
+	struct entitle *entitle = (struct entitle *)ctx->entitle;
 
 	template_set_free(&set);
 	ctx->templates = NULL;
+	entitle_free(&entitle);
+	ctx->entitle = NULL;
 	fp_matcher_free(&matcher);
 	ctx->matcher = NULL;
 	store_close(&ctx->store);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "pool.h"
+#include "sla.h"
 #include "store.h"
 #include "util.h"
 
@@ -39,6 +40,12 @@ static json_t *case_json(const struct cli *cli, const struct store_case *c)
 			    json_string(cli_case_str(cli, c->linked_to, num)) : json_null());
 	json_object_set_new(o, "unverified", json_boolean(c->unverified));
 	json_object_set_new(o, "messages", json_integer(c->message_count));
+	/* entitlement (entitle.h): null when not known */
+	json_object_set_new(o, "kind", json_string(c->kind != NULL ? c->kind : "support"));
+	json_object_set_new(o, "severity", cli_json_str(c->severity));
+	json_object_set_new(o, "level", cli_json_str(c->level));
+	json_object_set_new(o, "due", cli_json_time(c->due, c->due != 0));
+	json_object_set_new(o, "contract", cli_json_str(c->contract));
 	return o;
 }
 
@@ -77,16 +84,21 @@ static const char *clip(const char *s, size_t max, char *buf, size_t size)
 static int list_row(void *ctx_, const struct store_case *c)
 {
 	struct list_ctx *ctx = ctx_;
-	char num[24], when[32], from[128], subject[256];
+	char num[24], when[32], due[32], from[128], subject[256];
 
 	if (ctx->array != NULL) {
 		json_array_append_new(ctx->array, case_json(ctx->cli, c));
 		return 0;
 	}
 	time_iso8601(c->updated_at, when);
-	printf("%-10s %-6s %-20s %4u  %-4s %-28s %s%s\n",
+	if (c->due != 0)
+		time_iso8601(c->due, due);
+	else
+		snprintf(due, sizeof(due), "-");
+	printf("%-10s %-6s %-20s %4u  %-4s %-3s %-20s %-28s %s%s\n",
 	       cli_case_str(ctx->cli, c->number, num), status_name(c->status),
 	       when, c->message_count, c->language != NULL ? c->language : "-",
+	       c->severity != NULL ? c->severity : "-", due,
 	       clip(c->requester, 28, from, sizeof(from)),
 	       c->unverified ? "(unverified) " : "",
 	       clip(c->subject, 60, subject, sizeof(subject)));
@@ -126,8 +138,9 @@ static int cases_list(struct cli *cli, int argc, char **argv)
 	if (json)
 		lc.array = json_array();
 	else
-		printf("%-10s %-6s %-20s %4s  %-4s %-28s %s\n", "CASE", "STATUS",
-		       "UPDATED", "MSGS", "LANG", "REQUESTER", "SUBJECT");
+		printf("%-10s %-6s %-20s %4s  %-4s %-3s %-20s %-28s %s\n", "CASE",
+		       "STATUS", "UPDATED", "MSGS", "LANG", "SEV", "DUE (UTC)",
+		       "REQUESTER", "SUBJECT");
 	if (store_cases_list(store, filter, list_row, &lc, &error) < 0) {
 		ret = cli_store_fail(cli, store, error);
 		json_decref(lc.array);
@@ -299,6 +312,22 @@ static int cases_show(struct cli *cli, int argc, char **argv)
 			printf("  Region:    %s\n", c->region);
 		if (c->linked_to != 0)
 			printf("  Follows:   case %s\n", cli_case_str(cli, c->linked_to, linked));
+		if (c->kind != NULL && strcmp(c->kind, "support") != 0)
+			printf("  Kind:      %s\n", c->kind);
+		if (c->severity != NULL)
+			printf("  Severity:  %s\n", c->severity);
+		if (c->level != NULL)
+			printf("  Level:     %s\n", c->level);
+		if (c->contract != NULL)
+			printf("  Contract:  %s\n", c->contract);
+		if (c->due != 0) {
+			const struct region_config *r = config_region(cli->config, c->region);
+			char due[32], local[96];
+
+			time_iso8601(c->due, due);
+			printf("  Due:       %s (%s)\n", due, sla_format_local(c->due,
+			       r != NULL ? r->timezone : "UTC", local, sizeof(local)));
+		}
 		printf("  Messages:  %u\n", c->message_count);
 	}
 	if (store_case_messages(sc.store, c->number, show_message, &sc, &error) < 0)

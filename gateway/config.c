@@ -168,20 +168,34 @@ static const struct {
 
 /* The default [severity] keywords, French and English.  A: business
  * down; B: a major function broken; D: questions and customer service
- * (pre-sales, licences, invoices); everything else is C. */
+ * (pre-sales, licences, invoices); everything else is C.  Matching
+ * (parsers/severity.c) ignores case and accents, finds "hors-service"
+ * for "hors service" and skips negated keywords ("pas urgent").
+ * Left out on purpose: "error" (most C cases say it), "information"
+ * alone ("the information shown is wrong") and "how to" ("how to
+ * reproduce" opens bug reports), "marche pas" ("ça marche pas mal"). */
 static const char *const default_severity[4] = {
-	"urgent, urgence, urgente, critical, critique, bloquant, bloquante,"
-	" blocking, blocker, panne, down, outage, emergency, hors service,"
-	" production down, prod down, production stopped, arrêt de production,"
-	" severity a, sévérité a",
-	"major, majeur, majeure, broken, cassé, not working, does not work,"
-	" doesn't work, ne fonctionne plus, ne marche plus, crash, crashes,"
-	" plantage, severity b, sévérité b",
+	"urgent, urgente, urgents, urgentes, urgently, urgence, emergency, critical,"
+	" critique, critiques, bloquant, bloquante, bloquants, bloquantes,"
+	" blocking, blocker, panne, pannes, down, outage, outages,"
+	" out of service, hors service, production down, prod down,"
+	" production stopped, arrêt de production, production arrêtée,"
+	" service interrompu, interruption de service, severity a, sévérité a",
+	"major, majeur, majeure, broken, cassé, cassée, not working,"
+	" isn't working, does not work, doesn't work, don't work,"
+	" stopped working, won't start, ne fonctionne pas, fonctionne pas,"
+	" ne fonctionne plus, ne marche pas, ne marche plus, ne démarre pas,"
+	" ne démarre plus, crash, crashes, crashed, plantage, plante,"
+	" severity b, sévérité b",
 	"",
-	"question, questions, how do i, how to, comment faire, devis, quote,"
-	" quotation, pricing, price, prix, tarif, tarifs, invoice, facture,"
+	"question, questions, how do i, how can i, how do we, how can we,"
+	" comment faire, comment puis-je, devis, quote, quotation, pricing,"
+	" price, prix, tarif, tarifs, invoice, invoices, facture, factures,"
+	" billing, facturation, payment, paiement, refund, remboursement,"
 	" purchase, achat, acheter, buy, renewal, renouvellement, renouveler,"
-	" documentation, information, informations, severity d, sévérité d",
+	" pre-sales, avant-vente, demo, démo, documentation, customer service,"
+	" service client, demande d'information, demande d'informations,"
+	" information request, request for information, severity d, sévérité d",
 };
 
 /* The default [response] table (see config.h's struct response_target). */

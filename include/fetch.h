@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 struct config;
+struct entitle;
 struct fp_matcher;
 struct imap_account;
 struct store;
@@ -35,6 +36,7 @@ struct fetch_env {
 	struct store *store;
 	const struct fp_matcher *matcher;
 	const struct template_set *templates;   /* answers, or NULL */
+	const struct entitle *entitle;          /* of new cases, or NULL */
 	bool protocol_log;      /* log the IMAP dialogue (debug level) */
 };
 

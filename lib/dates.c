@@ -100,36 +100,50 @@ int64_t date_of_utc(int64_t t)
 	return (t >= 0 ? t : t - 86399) / 86400;
 }
 
-/* Runs with TZ set to tz, then restores the caller's TZ. */
-struct tz_saved {
-	char *old;
-	int had;
-};
-
-static void tz_enter(const char *tz, struct tz_saved *s)
+/* Runs with TZ set to tz, then restores the caller's TZ.  Nothing to do
+ * when TZ is tz already (inside dates_zone_enter()): switching zones
+ * makes the C library read the zone file again, twice per call. */
+static void tz_enter(const char *tz, struct dates_zone *s)
 {
 	const char *old = getenv("TZ");
 
+	s->skip = old != NULL && strcmp(old, tz) == 0;
 	s->had = old != NULL;
+	s->old = NULL;
+	if (s->skip)
+		return;
 	s->old = old != NULL ? strdup(old) : NULL;
 	setenv("TZ", tz, 1);
 	tzset();
 }
 
-static void tz_leave(struct tz_saved *s)
+static void tz_leave(struct dates_zone *s)
 {
+	if (s->skip)
+		return;
 	if (s->had && s->old != NULL)
 		setenv("TZ", s->old, 1);
 	else
 		unsetenv("TZ");
 	free(s->old);
+	s->old = NULL;
 	tzset();
+}
+
+void dates_zone_enter(struct dates_zone *zone, const char *tz)
+{
+	tz_enter(tz, zone);
+}
+
+void dates_zone_leave(struct dates_zone *zone)
+{
+	tz_leave(zone);
 }
 
 int dates_local(const char *tz, int64_t t, int64_t *days_r,
 		unsigned *minute_r)
 {
-	struct tz_saved saved;
+	struct dates_zone saved;
 	time_t tt = (time_t)t;
 	struct tm tm;
 	int ok;
@@ -145,32 +159,67 @@ int dates_local(const char *tz, int64_t t, int64_t *days_r,
 	return 0;
 }
 
+/* The local time of instant t, as seconds since the epoch read as if it
+ * were UTC (the zone is the one tz_enter() set); 0 and *ok false when the
+ * C library cannot convert it. */
+static int64_t local_seconds(int64_t t, int *ok)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL) {
+		*ok = 0;
+		return 0;
+	}
+	return date_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+			       (unsigned)tm.tm_mday) * 86400 +
+		tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+/*
+ * Not mktime(): with tm_isdst = -1 in a skipped hour, glibc moves the time
+ * by the DST offset in a direction that depends on its guess (02:30 on the
+ * last Sunday of March in Paris came back as 03:30 or 01:30, never the
+ * 03:00 wanted), and in a repeated hour it may pick either.  Instead: the
+ * zone's UTC offsets a day before and a day after give the (at most two)
+ * candidate instants; the ones whose local time is the one wanted are
+ * answers, the earlier first; when neither is, the time is in a gap, and
+ * the instant just after it is found by bisection between the two (local
+ * time only moves forward there).
+ */
 int64_t dates_instant(const char *tz, int64_t days, unsigned minute)
 {
-	struct tz_saved saved;
-	struct tm tm, check;
-	int y;
-	unsigned m, d;
-	time_t t;
+	struct dates_zone saved;
+	int64_t want = days * 86400 + (int64_t)minute * 60;
+	int64_t off_before, off_after, t1, t2, lo, hi, result;
+	int ok = 1, ok1, ok2;
 
-	date_to_civil(days, &y, &m, &d);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = (int)m - 1;
-	tm.tm_mday = (int)d;
-	tm.tm_hour = (int)(minute / 60);
-	tm.tm_min = (int)(minute % 60);
-	tm.tm_isdst = -1;
 	tz_enter(tz, &saved);
-	t = mktime(&tm);
-	/* In a gap mktime() moves the time by the DST offset, in either
-	 * direction depending on the guess; the answer must not be before
-	 * the wanted local time: the first minute after the gap. */
-	if (t != (time_t)-1 && localtime_r(&t, &check) != NULL &&
-	    (check.tm_hour * 60 + check.tm_min) != (int)(minute % 1440) &&
-	    check.tm_mday == (int)d && check.tm_hour * 60 + check.tm_min < (int)minute) {
-		t += 3600;
+	off_before = local_seconds(want - 86400, &ok) - (want - 86400);
+	off_after = local_seconds(want + 86400, &ok) - (want + 86400);
+	t1 = want - off_before;
+	t2 = want - off_after;
+	ok1 = local_seconds(t1, &ok) == want;
+	ok2 = local_seconds(t2, &ok) == want;
+	if (!ok) {
+		result = want;   /* no zone rules: UTC */
+	} else if (ok1 && ok2) {
+		result = t1 < t2 ? t1 : t2;
+	} else if (ok1 || ok2) {
+		result = ok1 ? t1 : t2;
+	} else {
+		lo = t1 < t2 ? t1 : t2;   /* local time before the gap */
+		hi = t1 < t2 ? t2 : t1;   /* local time after it */
+		while (hi - lo > 1) {
+			int64_t mid = lo + (hi - lo) / 2;
+
+			if (local_seconds(mid, &ok) >= want)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		result = hi;
 	}
 	tz_leave(&saved);
-	return (int64_t)t;
+	return result;
 }
