@@ -87,20 +87,28 @@ static const struct cli_command commands[] = {
 	  "support contracts and licences: import the CSV, list, show",
 	  "  contracts import [--skip-invalid] [--no-progress] FILE.csv\n"
 	  "                 upsert by contract id; all or nothing unless\n"
-	  "                 --skip-invalid; every bad row as FILE:LINE: reason\n"
+	  "                 --skip-invalid; every bad row as FILE:LINE: reason;\n"
+	  "                 FILE '-' is standard input\n"
 	  "  contracts list [--expiring DAYS] [--region R] [--json]\n"
-	  "  contracts show ID [--json]   the contract and its renewal notices\n"
+	  "                 --expiring: from today to today + DAYS (UTC)\n"
+	  "  contracts show ID [--json]   the contract (ID, serial or renewal\n"
+	  "                 id), days to expiry and the renewal notices sent\n"
 	  "  Exit: 0 ok, 64 usage, 65 invalid rows (nothing imported without\n"
-	  "  --skip-invalid), 66 no such file or contract, 75 store busy.\n" },
-	{ "renewals", cmd_renewals, "renewals run [--date YYYY-MM-DD] [--dry-run]",
+	  "  --skip-invalid), 66 no such file or contract, 74 read error,\n"
+	  "  75 store busy.\n" },
+	{ "renewals", cmd_renewals, "renewals run [--date YYYY-MM-DD] [--dry-run] [--region R]... [--json]",
 	  "queue the renewal reminders that are due",
-	  "  renewals run [--date YYYY-MM-DD] [--dry-run] [--json]\n"
+	  "  renewals run [--date YYYY-MM-DD] [--dry-run] [--region R]... [--json]\n"
 	  "                 for each contract, the [renewals] schedule step whose\n"
 	  "                 day has come, once ever; co-terming contracts of a\n"
 	  "                 customer share one mail; --date: the run's date (default\n"
 	  "                 today in each region's time zone); --dry-run: show,\n"
-	  "                 queue nothing\n"
-	  "  Exit: 0 ok, 64 usage, 65 a template is broken, 75 store busy.\n" },
+	  "                 queue nothing; --region: only R (repeatable; none: the\n"
+	  "                 contracts of no region)\n"
+	  "  One line per mail, then a summary.  The mails are queued: `outbox\n"
+	  "  flush` or the daemon's sender sends them.\n"
+	  "  Exit: 0 ok, 64 usage or no [smtp] (without --dry-run), 65 a template\n"
+	  "  is broken, 75 store busy.\n" },
 	{ "fetch", NET_CMD(cmd_fetch), "fetch [--once] [--syslog] [ACCOUNT...]",
 	  "fetch mail from the [imap:NAME] accounts",
 	  "  Fetches new mail from each ACCOUNT (default: all), files it into its\n"
@@ -115,8 +123,10 @@ static const struct cli_command commands[] = {
 	  "  75 a server could not be reached or refused the login (--once).\n" },
 	{ "run", NET_CMD(cmd_run), "run [--syslog]",
 	  "the daemon: every account in its own connection",
-	  "  Runs one worker process per [imap:NAME] account (and the loops later\n"
-	  "  features add), restarting any that dies.\n"
+	  "  Runs one worker process per [imap:NAME] account and, with [smtp], the\n"
+	  "  sender (flushes the outbox every 2 s) and the renewal reminders\n"
+	  "  (each region's at [renewals] send_hour in its time zone, and at\n"
+	  "  start for those whose hour has passed), restarting any that dies.\n"
 	  "  SIGTERM, SIGINT  finish the message in hand, exit 0 within 5 s\n"
 	  "  SIGHUP           reload the configuration (kept when invalid)\n"
 	  "  --syslog         log to syslog (facility mail) instead of stderr\n"

@@ -246,6 +246,8 @@ const char *const stmt_sql[ST_COUNT] = {
 	/* IMMEDIATE: a busy database shows here, and two writers never
 	 * deadlock trying to upgrade a read transaction. */
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	/* a snapshot for many reads, taking no write lock */
+	[ST_BEGIN_READ] = "BEGIN DEFERRED",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	/* One name serves every depth: SQLite's RELEASE and ROLLBACK TO act on
@@ -621,6 +623,22 @@ int store_begin(struct store *store, const char **error_r)
 	if (rc != SQLITE_OK) {
 		return store_fail(store, rc, error_r,
 				  "cannot begin a transaction (depth %u)",
+				  store->depth);
+	}
+	store->depth++;
+	return 0;
+}
+
+int store_begin_read(struct store *store, const char **error_r)
+{
+	int rc;
+
+	if (check_transaction(store, error_r) < 0)
+		return -1;
+	rc = stmt_run(store, store->depth == 0 ? ST_BEGIN_READ : ST_SAVEPOINT);
+	if (rc != SQLITE_OK) {
+		return store_fail(store, rc, error_r,
+				  "cannot begin a read transaction (depth %u)",
 				  store->depth);
 	}
 	store->depth++;

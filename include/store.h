@@ -208,6 +208,12 @@ int store_set_sync_on_commit(struct store *store, bool sync,
 
 int store_begin(struct store *store, const char **error_r)
 	__attribute__((warn_unused_result));
+/* A transaction for reading only (BEGIN DEFERRED; nested: a savepoint):
+ * many look-ups on one snapshot without taking the write lock or paying
+ * each statement's own read transaction (`renewals run --dry-run`).  End
+ * it with store_commit() or store_rollback(); do not write in it. */
+int store_begin_read(struct store *store, const char **error_r)
+	__attribute__((warn_unused_result));
 /* On failure the transaction or savepoint is still open: call
  * store_rollback() for it. */
 int store_commit(struct store *store, const char **error_r)

@@ -8,6 +8,9 @@
 # cases, the quarantine and the mailboxes as an operator sees them; then the
 # acknowledgements sent through a private SMTP sink (python3-aiosmtpd, also
 # on 127.0.0.1, also stopped by pid), printed as the customers get them.
+# Last, contracts: scripts/demo-contracts.csv imported, and the renewal
+# reminders of a fixed day (one per region: EMEA, AMS, JP, CN, SG, each
+# from its regional team) sent to the same sink and shown.
 set -eu
 SGW=${1:-build/supportgw}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +61,22 @@ url = smtp://127.0.0.1:$SMTPSINK_PORT
 starttls = no
 from = Example Support <support@example.com>
 
+[region:EMEA]
+team = EMEA Renewals <EMEA_renewals@example.com>
+language = fr
+[region:AMS]
+team = AMS Renewals <AMS_renewals@example.com>
+language = en
+[region:JP]
+team = JP Renewals <JP_renewals@example.com>
+language = en
+[region:CN]
+team = CN Renewals <CN_renewals@example.com>
+language = en
+[region:SG]
+team = SG Renewals <SG_renewals@example.com>
+language = en
+
 [imap:support]
 url = imap://127.0.0.1:$DOVECOT_PORT/INBOX
 starttls = no
@@ -105,5 +124,53 @@ for name in sorted(os.listdir(d)):
         print("%s: %s" % (h, m[h]))
     print()
     print(m.get_content().rstrip())
+print("-" * 72)
+PY
+
+# ---- contracts and renewal reminders
+echo
+echo "== contracts: scripts/demo-contracts.csv"
+run contracts import --no-progress "$ROOT/scripts/demo-contracts.csv"
+run contracts list
+# A fixed day, so that the demo shows the same thing whenever it runs: on
+# 2026-06-01 each region has exactly one mail due (EMEA's lists two
+# contracts of one customer, co-terming; CN's contract expired 12 days
+# before; SG's renews by itself).
+RDATE=2026-06-01
+run renewals run --date $RDATE
+echo
+echo "== renewals run --date $RDATE again: nothing is sent twice"
+"$SGW" -c "$DEMO/supportgw.ini" renewals run --date $RDATE
+run outbox flush
+echo
+echo "== the renewal reminders the SMTP sink received, one per region"
+"$SGW" -c "$DEMO/supportgw.ini" outbox list --status all --json >"$DEMO/outbox.json"
+/usr/bin/python3 - "$SMTPSINK_DIR" "$DEMO/outbox.json" <<'PY'
+import email, email.policy, json, os, sys
+d = sys.argv[1]
+mine = {r["message_id"].strip("<>"): r for r in json.load(open(sys.argv[2]))
+        if (r["kind"] or "").startswith("renewal_")}
+mails = []
+for line in open(os.path.join(d, "log.jsonl")):
+    rec = json.loads(line)
+    if (rec.get("message_id") or "").strip("<>") not in mine:
+        continue
+    with open(os.path.join(d, rec["file"]), "rb") as f:
+        m = email.message_from_binary_file(f, policy=email.policy.default)
+    mails.append((rec, m))
+order = ["EMEA", "AMS", "JP", "CN", "SG"]
+team = lambda m: str(m["From"]).split()[0]
+mails.sort(key=lambda x: order.index(team(x[1])) if team(x[1]) in order else 99)
+for rec, m in mails:
+    print("-" * 72)
+    for h in ("From", "Reply-To", "To", "Subject", "Auto-Submitted"):
+        print("%s: %s" % (h, m[h]))
+    print("(envelope: MAIL FROM %s, RCPT TO %s; the team's copy is a Bcc)"
+          % (rec["mail_from"], ", ".join(rec["rcpt_tos"])))
+    print()
+    body = m.get_content().rstrip().split("\n")
+    print("\n".join(body[:14]))
+    if len(body) > 14:
+        print("    [... %d more lines]" % (len(body) - 14))
 print("-" * 72)
 PY
