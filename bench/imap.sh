@@ -93,26 +93,6 @@ trap 'exit 143' TERM
 
 # ---- helpers (as in bench/run.sh) -------------------------------------------
 
-elapsed() { # wall clock seconds from GNU time -v output
-	awk -F': ' '/Elapsed \(wall clock\) time/ {
-		n = split($NF, a, ":"); s = 0
-		for (i = 1; i <= n; i++) s = s * 60 + a[i]
-		printf "%.2f\n", s; found = 1 }
-		END { if (!found) exit 1 }' "$1" || die "no wall clock time in $1"
-}
-maxrss() { # peak RSS in KiB
-	awk -F': ' '/Maximum resident set size/ { print $NF; found = 1 }
-		END { if (!found) exit 1 }' "$1" || die "no peak RSS in $1"
-}
-cpu() { # user + system seconds
-	awk -F': ' '/User time|System time/ { s += $NF } END { printf "%.2f\n", s }' "$1"
-}
-rate() { # rate N SECONDS
-	awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f\n", n / s; else print "inf" }'
-}
-mib() { # mib KIB
-	awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'
-}
 median() { # median A B C...: the median (of an even count: the mean of the middle two)
 	echo "$@" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 }
 		END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -122,17 +102,6 @@ atleast() {
 }
 below() {
 	awk -v v="$1" -v t="$2" 'BEGIN { print ((v + 0 < t) ? "**met**" : "**missed**") }'
-}
-rel() {
-	case $1 in
-	"$ROOT"/*) echo "${1#"$ROOT"/}" ;;
-	*) echo "$1" ;;
-	esac
-}
-fail_with() { # fail_with STEP RC ERRFILE
-	echo "bench-imap: $1 failed (exit $2); last lines of $(rel "$3"):" >&2
-	tail -n 20 "$3" >&2 || true
-	exit 1
 }
 jget() { # jget FILE KEY.KEY...: one value of a JSON file
 	"$PY" -c 'import json, sys

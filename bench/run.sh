@@ -12,7 +12,10 @@
 #
 # Overrides (environment): BENCH_SEED (42), BENCH_SMALL (20000),
 # BENCH_LARGE (100000), BENCH_DELIVER (2000 messages); BENCH_IMAP=0 leaves
-# bench/imap.sh out (see that file for its own overrides).
+# bench/imap.sh out (see that file for its own overrides); BENCH_CONTRACTS=0
+# leaves out bench/contracts.sh (1,000,000-row contracts import);
+# BENCH_RENEWALS=0 leaves out bench/renewals.sh (renewals run --dry-run over
+# 1,000,000 contracts).
 # Exit status: 0 when every step ran (targets missed or not), 1 on failure,
 # 64 on bad usage.
 set -eu
@@ -45,43 +48,11 @@ cd "$OUT"
 
 # ---- helpers ---------------------------------------------------------------
 
-# elapsed TIMEFILE: wall clock seconds from GNU time -v output
-elapsed() {
-	awk -F': ' '/Elapsed \(wall clock\) time/ {
-		n = split($NF, a, ":"); s = 0
-		for (i = 1; i <= n; i++) s = s * 60 + a[i]
-		printf "%.2f\n", s; found = 1 }
-		END { if (!found) exit 1 }' "$1" || die "no wall clock time in $1"
-}
-# maxrss TIMEFILE: peak RSS in KiB
-maxrss() {
-	awk -F': ' '/Maximum resident set size/ { print $NF; found = 1 }
-		END { if (!found) exit 1 }' "$1" || die "no peak RSS in $1"
-}
-rate() { # rate N SECONDS
-	awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f\n", n / s; else print "inf" }'
-}
-mib() { # mib KIB
-	awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'
-}
 atleast() { # atleast VALUE TARGET -> PASS|MISS
 	awk -v v="$1" -v t="$2" 'BEGIN { print ((v == "inf" || v + 0 >= t) ? "PASS" : "MISS") }'
 }
 below() { # below VALUE TARGET -> PASS|MISS
 	awk -v v="$1" -v t="$2" 'BEGIN { print ((v + 0 < t) ? "PASS" : "MISS") }'
-}
-# rel PATH: the path relative to the checkout, for the printed commands
-rel() {
-	case $1 in
-	"$ROOT"/*) echo "${1#"$ROOT"/}" ;;
-	*) echo "$1" ;;
-	esac
-}
-# fail_with STEP RC ERRFILE
-fail_with() {
-	echo "bench: $1 failed (exit $2); last lines of $(rel "$3"):" >&2
-	tail -n 20 "$3" >&2 || true
-	exit 1
 }
 # config NAME: writes NAME.ini for a fresh NAME.db and prints its path
 config() {
@@ -286,4 +257,24 @@ if [ "${BENCH_SMTP:-1}" != 0 ]; then
 	_rc=0
 	sh "$ROOT/bench/smtp.sh" "$SGW" || _rc=$?
 	[ "$_rc" -eq 0 ] || die "bench/smtp.sh failed (exit $_rc)"
+fi
+
+# ---- 8. contracts import (bench/contracts.sh) --------------------------------
+# BENCH_CONTRACTS=0 leaves it out (see bench/contracts.sh for its overrides).
+
+if [ "${BENCH_CONTRACTS:-1}" != 0 ]; then
+	echo
+	_rc=0
+	sh "$ROOT/bench/contracts.sh" "$SGW" || _rc=$?
+	[ "$_rc" -eq 0 ] || die "bench/contracts.sh failed (exit $_rc)"
+fi
+
+# ---- 9. renewal reminders (bench/renewals.sh) --------------------------------
+# BENCH_RENEWALS=0 leaves it out (see bench/renewals.sh for its overrides).
+
+if [ "${BENCH_RENEWALS:-1}" != 0 ]; then
+	echo
+	_rc=0
+	sh "$ROOT/bench/renewals.sh" "$SGW" || _rc=$?
+	[ "$_rc" -eq 0 ] || die "bench/renewals.sh failed (exit $_rc)"
 fi

@@ -66,38 +66,10 @@ cd "$OUT" || die "cannot enter $OUT"
 
 # ---- helpers ---------------------------------------------------------------
 
-elapsed() { # elapsed TIMEFILE: wall clock seconds from GNU time -v output
-	awk -F': ' '/Elapsed \(wall clock\) time/ {
-		n = split($NF, a, ":"); s = 0
-		for (i = 1; i <= n; i++) s = s * 60 + a[i]
-		printf "%.2f\n", s; found = 1 }
-		END { if (!found) exit 1 }' "$1" || die "no wall clock time in $1"
-}
-maxrss() { # maxrss TIMEFILE: peak RSS in KiB
-	awk -F': ' '/Maximum resident set size/ { print $NF; found = 1 }
-		END { if (!found) exit 1 }' "$1" || die "no peak RSS in $1"
-}
-cpu() { # cpu TIMEFILE: user + system seconds
-	awk -F': ' '/User time \(seconds\)/ { u = $NF } /System time \(seconds\)/ { s = $NF }
-		END { printf "%.2f\n", u + s }' "$1"
-}
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f\n", n / s; else print "inf" }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
 atleast() { awk -v v="$1" -v t="$2" 'BEGIN { print ((v == "inf" || v + 0 >= t) ? "PASS" : "MISS") }'; }
 below() { awk -v v="$1" -v t="$2" 'BEGIN { print ((v + 0 < t) ? "PASS" : "MISS") }'; }
 median() { echo "$@" | tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-rel() {
-	case $1 in
-	"$ROOT"/*) echo "${1#"$ROOT"/}" ;;
-	*) echo "$1" ;;
-	esac
-}
-fail_with() { # fail_with STEP RC ERRFILE
-	echo "bench-smtp: $1 failed (exit $2); last lines of $(rel "$3"):" >&2
-	tail -n 20 "$3" >&2 || true
-	exit 1
-}
 DB=$OUT/smtp.db
 CONF=$OUT/smtp.ini
 db() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }

@@ -11,6 +11,7 @@
 
 #include "compose.h"
 #include "config.h"
+#include "entitle.h"
 #include "log.h"
 #include "message.h"
 #include "pool.h"
@@ -53,6 +54,18 @@ static bool has_our_loop(const struct config *c, const struct message *msg)
 			return true;
 	}
 	return false;
+}
+
+/* The two checks above, for the relay of staff mail (relay.c): the same
+ * rules, not a copy of them. */
+bool answer_is_ours(const struct config *c, const char *addr)
+{
+	return is_ours(c, addr);
+}
+
+bool answer_has_our_loop(const struct config *c, const struct message *msg)
+{
+	return has_our_loop(c, msg);
 }
 
 static const char *pick_template(const struct config *c,
@@ -103,15 +116,20 @@ static const char *refuse(const struct config *c, struct store *store,
 	return NULL;
 }
 
+/* contract_language: the language of the customer's contract (a known
+ * customer's language beats a guess from the text), or NULL. */
 static const char *pick_language(const struct config *c,
 				 const struct answer_request *req,
-				 const struct store_case *cs)
+				 const struct store_case *cs,
+				 const char *contract_language)
 {
 	const char *setting = req->account_language != NULL ?
 		req->account_language : c->language;
 
 	if (setting != NULL && !str_ieq(setting, "auto"))
 		return setting;
+	if (contract_language != NULL && *contract_language != '\0')
+		return contract_language;
 	if (req->language != NULL)
 		return req->language;
 	if (cs != NULL && cs->language != NULL)
@@ -131,6 +149,7 @@ int answer_queue(const struct config *c, struct store *store,
 		(const char *const *)msg->references, msg->references_count,
 	};
 	struct store_case *cs = NULL;
+	struct entitlement ent;
 	struct template_result tr;
 	struct compose_input in;
 	struct compose_output out;
@@ -158,8 +177,13 @@ int answer_queue(const struct config *c, struct store *store,
 	}
 	if (store_case_get(store, pool, req->case_number, &cs, error_r) <= 0)
 		return -1;
-	lang = pick_language(c, req, cs);
+	/* what the case is entitled to (entitle.h), for the template */
+	if (entitle_of_case(c, store, pool, cs, req->now, &ent, error_r) < 0)
+		return -1;
+	lang = pick_language(c, req, cs, ent.contract != NULL ?
+			     ent.contract->language : NULL);
 	data = compose_case_data(c, cs, &reply);
+	entitle_json_add(c, &ent, data);
 	if (template_render(templates, kind, lang, data, pool, &tr, &terr) < 0) {
 		json_decref(data);
 		/* A template problem must not lose the customer's mail: the

@@ -7,10 +7,12 @@
  * life of the worker (a daemon pays SQLite's open and WAL checkpoint once,
  * not per message).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cli.h"
 #include "config.h"
@@ -19,7 +21,9 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "renewals.h"
 #include "store.h"
+#include "template.h"
 
 struct fetch_cli {
 	struct cli *cli;
@@ -29,10 +33,21 @@ struct fetch_cli {
 	bool outbox;            /* run: one more worker, the sender */
 };
 
-/* The sender worker is the last job, when there is an [smtp] relay. */
+/* The sender and the renewal reminders are the last two jobs, when there
+ * is an [smtp] relay (reminders are queued for it). */
 static bool has_outbox_job(const struct config *config, const struct fetch_cli *f)
 {
 	return f->outbox && config->smtp.configured;
+}
+
+/* Which of those two job index is (SIZE_MAX: an account's). */
+static size_t extra_job(const struct config *config, size_t index,
+			const struct fetch_cli *f)
+{
+	if (f->names != NULL || !has_outbox_job(config, f) ||
+	    index < config->account_count)
+		return SIZE_MAX;
+	return index - config->account_count;
 }
 
 /* The accounts of config that were asked for, as indexes; a name that a
@@ -59,7 +74,7 @@ static size_t jobs_count(const struct config *config, void *ctx)
 	size_t n = 0;
 
 	if (f->names == NULL)
-		return config->account_count + has_outbox_job(config, f);
+		return config->account_count + 2 * has_outbox_job(config, f);
 	for (size_t i = 0; i < f->name_count; i++) {
 		if (config_account(config, f->names[i]) != NULL)
 			n++;
@@ -73,8 +88,10 @@ static size_t jobs_count(const struct config *config, void *ctx)
 static const char *jobs_name(const struct config *config, size_t index, void *ctx)
 {
 	const struct imap_account *a = job_account(config, index, ctx);
+	size_t extra = extra_job(config, index, ctx);
 
-	return a != NULL ? a->name : has_outbox_job(config, ctx) ? "outbox" : "?";
+	return a != NULL ? a->name : extra == 0 ? "outbox" :
+		extra == 1 ? "renewals" : "?";
 }
 
 /*
@@ -105,7 +122,100 @@ static int outbox_worker(struct fetch_cli *f, const struct config *config)
 	return 0;
 }
 
-/* What the fetcher borrows: the store, matcher and templates of ic. */
+static bool renewals_stopping(void)
+{
+	return daemon_stopping();
+}
+
+/*
+ * The renewal reminders: at start, then each day at [renewals] send_hour
+ * in each region's time zone, runs the regions whose send time has passed
+ * on their local date and that have not run for it yet.  The ledger makes
+ * a repeat harmless (a restarted worker runs today's regions again and
+ * queues nothing twice), and a worker started late catches the day up.  It
+ * only queues: the sender worker sends.  It wakes at the next send time,
+ * at least hourly (a clock that jumps is seen within the hour).
+ */
+static int renewals_worker(struct fetch_cli *f, const struct config *config)
+{
+	struct cli cli = *f->cli;
+	struct template_set *set = NULL;
+	struct store *store = NULL;
+	size_t n = renewals_zone_count(config);
+	int64_t *done = calloc(n, sizeof(*done)), *today = calloc(n, sizeof(*today));
+	const char **zones = calloc(n, sizeof(*zones)), *missing, *err;
+	char *terr = NULL;
+	int ret = 0;
+
+	cli.config = (struct config *)config;
+	if (done == NULL || today == NULL || zones == NULL)
+		fatal("out of memory");
+	if (template_set_load(template_default_dir(config), &set, &terr) < 0 ||
+	    (missing = renewals_missing_template(set)) != NULL) {
+		log_error("renewals: templates: %s", terr != NULL ? terr :
+			  "the renewal_reminder, renewal_auto and renewal_expired "
+			  "templates are needed in en");
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if ((ret = cli_open_store(&cli, &store)) != 0)
+		goto out;
+	for (size_t z = 0; z < n; z++)
+		done[z] = INT64_MIN;
+	while (!daemon_stopping()) {
+		struct renewals_options opt = { 0 };
+		struct renewals_stats st;
+		int64_t now = (int64_t)time(NULL), wait;
+		size_t k = 0;
+		unsigned minute;
+		int r;
+
+		for (size_t z = 0; z < n; z++) {
+			if (renewals_zone_today(config, z, now, &today[z], &minute) == 0 &&
+			    minute >= config->renewals.send_minute && done[z] != today[z])
+				zones[k++] = renewals_zone_name(config, z);
+		}
+		if (k > 0) {
+			opt.zones = zones;
+			opt.zone_count = k;
+			opt.now = now;
+			opt.should_stop = renewals_stopping;
+			r = renewals_run(config, store, set, &opt, NULL, NULL, &st, &err);
+			if (r == -1) {
+				/* busy or broken store: the ledger keeps the
+				 * place, try again in a minute */
+				log_error("renewals: %s; trying again in 60 s", err);
+				daemon_sleep(60000);
+				continue;
+			}
+			if (r == -2)
+				log_error("renewals: %s (fix the template: the "
+					  "regions' reminders wait for tomorrow)", err);
+			log_info("renewals: %zu region%s run: %zu mails queued for %zu "
+				 "contracts", k, k > 1 ? "s" : "", st.mails, st.notices);
+			for (size_t z = 0; z < n && !st.stopped; z++) {
+				for (size_t i = 0; i < k; i++) {
+					if (zones[i] == renewals_zone_name(config, z))
+						done[z] = today[z];
+				}
+			}
+			continue;
+		}
+		wait = renewals_next_send(config, now);
+		daemon_sleep((int)(wait > 3600 ? 3600 : wait) * 1000);
+	}
+out:
+	free(terr);
+	free(done);
+	free(today);
+	free(zones);
+	template_set_free(&set);
+	store_close(&store);
+	return ret;
+}
+
+/* What the fetcher borrows: the store, matcher, templates and entitlement
+ * of ic. */
 static void env_init(struct fetch_env *env, const struct config *config,
 		     const struct ingest_ctx *ic, bool protocol_log)
 {
@@ -113,6 +223,7 @@ static void env_init(struct fetch_env *env, const struct config *config,
 	env->store = ic->store;
 	env->matcher = ic->matcher;
 	env->templates = ic->templates;
+	env->entitle = ic->entitle;
 	env->protocol_log = protocol_log;
 }
 
@@ -127,8 +238,12 @@ static int jobs_run(const struct config *config, size_t index, void *ctx)
 	struct fetch_env env;
 	int ret;
 
-	if (a == NULL)
-		return has_outbox_job(config, f) ? outbox_worker(f, config) : EX_SOFTWARE;
+	if (a == NULL) {
+		size_t extra = extra_job(config, index, f);
+
+		return extra == 0 ? outbox_worker(f, config) :
+			extra == 1 ? renewals_worker(f, config) : EX_SOFTWARE;
+	}
 	cli.config = (struct config *)config;
 	if ((ret = cli_ingest_open(&cli, &ic, true)) != 0)
 		return ret;

@@ -172,6 +172,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	}
 	if ((ret = cli_ingest_open(cli, &ctx, false)) != 0)
 		goto out_lists;
+	/* Old mail: a staff reply of last year is not sent again. */
+	ctx.old_mail = true;
 
 	memset(&stats, 0, sizeof(stats));
 	strbuf_init(&source, 8192);

@@ -4,8 +4,10 @@
  *
  * Encodings come from the libraries: RFC 2047 encoded words are base64
  * from nettle in "=?UTF-8?B?...?=" words cut at character boundaries, and
- * the body's quoted-printable is libetpan's writer.  What is written here
- * is the choice of headers and the guard that no value can add one.
+ * the body's quoted-printable is libetpan's writer, and a mail with files
+ * is a multipart/mixed tree built and written (base64 included) by
+ * libetpan's MIME API.  What is written here is the choice of headers and
+ * the guard that no value can add one.
  */
 #include "compose.h"
 
@@ -23,6 +25,7 @@
 #include "fingerprint.h"
 #include "log.h"
 #include "pool.h"
+#include "sla.h"
 #include "store.h"
 #include "strbuf.h"
 #include "util.h"
@@ -50,6 +53,43 @@ static json_t *jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* The display name of "Name <addr>" without quotes, or NULL when there
+ * is none. */
+static json_t *display_name(const char *mailbox)
+{
+	const char *lt = mailbox != NULL ? strchr(mailbox, '<') : NULL;
+	size_t start = 0, n;
+
+	if (lt == NULL)
+		return NULL;
+	n = (size_t)(lt - mailbox);
+	while (start < n && (mailbox[start] == ' ' || mailbox[start] == '"'))
+		start++;
+	while (n > start && (mailbox[n - 1] == ' ' || mailbox[n - 1] == '"'))
+		n--;
+	return n > start ? json_stringn(mailbox + start, n - start) : NULL;
+}
+
+json_t *compose_team_data(const struct config *config, const char *region)
+{
+	const struct region_config *r = config_region(config, region);
+	const struct smtp_config *s = &config->smtp;
+	json_t *team = json_object(), *name;
+
+	/* a region without a team: the gateway's own From */
+	if (r != NULL && r->team != NULL) {
+		name = display_name(r->team);
+		json_object_set_new(team, "address", jstr(r->team_addr));
+	} else {
+		name = display_name(s->from);
+		json_object_set_new(team, "address", jstr(s->from_addr));
+	}
+	json_object_set_new(team, "name", name != NULL ? name :
+			    json_copy(json_object_get(team, "address")));
+	json_object_set_new(team, "region", jstr(r != NULL ? r->name : NULL));
+	return team;
+}
+
 json_t *compose_case_data(const struct config *config,
 			  const struct store_case *c,
 			  const struct compose_reply_to *msg)
@@ -73,6 +113,19 @@ json_t *compose_case_data(const struct config *config,
 		json_object_set_new(jc, "subject", jstr(c->subject));
 		json_object_set_new(jc, "status", json_string(
 			c->status == CASE_CLOSED ? "closed" : "open"));
+		/* entitlement (entitle.h): absent when not known */
+		if (c->severity != NULL)
+			json_object_set_new(jc, "severity", jstr(c->severity));
+		if (c->due != 0) {
+			const struct region_config *r = config_region(config, c->region);
+			char local[96];
+
+			time_iso8601(c->due, when);
+			json_object_set_new(jc, "due", json_string(when));
+			json_object_set_new(jc, "due_local", json_string(
+				sla_format_local(c->due, r != NULL ? r->timezone : "UTC",
+						 local, sizeof(local))));
+		}
 		json_object_set_new(cu, "email", jstr(c->requester));
 		json_object_set_new(cu, "name", jstr(c->requester_name != NULL &&
 			*c->requester_name != '\0' ? c->requester_name : c->requester));
@@ -100,6 +153,8 @@ json_t *compose_case_data(const struct config *config,
 	json_object_set_new(root, "customer", cu);
 	json_object_set_new(root, "message", m);
 	json_object_set_new(root, "gateway", gw);
+	json_object_set_new(root, "team", compose_team_data(config,
+		c != NULL ? c->region : NULL));
 	return root;
 }
 
@@ -144,9 +199,10 @@ static size_t utf8_len(const unsigned char *s)
 /*
  * Appends s as RFC 2047 encoded words, each at most 75 characters
  * (45 bytes of text -> 60 of base64), cut between characters, joined by
- * folding whitespace.
+ * sep: folding whitespace in a header, a space inside a parameter value
+ * (which libetpan's writer folds itself).
  */
-static int append_encoded(struct strbuf *b, const char *s)
+static int append_encoded_sep(struct strbuf *b, const char *s, const char *sep)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	bool first = true;
@@ -161,12 +217,17 @@ static int append_encoded(struct strbuf *b, const char *s)
 			n = utf8_len(p);
 		base64_encode_raw(enc, n, p);
 		enc[BASE64_ENCODE_RAW_LENGTH(n)] = '\0';
-		if (strbuf_appendf(b, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", enc) < 0)
+		if (strbuf_appendf(b, "%s=?UTF-8?B?%s?=", first ? "" : sep, enc) < 0)
 			return -1;
 		first = false;
 		p += n;
 	}
 	return 0;
+}
+
+static int append_encoded(struct strbuf *b, const char *s)
+{
+	return append_encoded_sep(b, s, "\r\n ");
 }
 
 /* "Name <addr>" with the name encoded or quoted as needed. */
@@ -343,30 +404,69 @@ static bool needs_qp(const char *body)
 	return false;
 }
 
-/* Appends the body with CRLF line ends, quoted-printable when needed. */
-static int append_body(struct strbuf *b, const char *body, bool qp)
+/* The body with CRLF line ends (LF and CRLF in), ending with one; text
+ * is initialised here, the caller deinits it. */
+static int crlf_text(const char *body, struct strbuf *text)
 {
-	struct strbuf text;
-	int col = 0, ret = 0;
+	int ret = 0;
 
-	/* LF and CRLF in, CRLF out */
-	strbuf_init(&text, MAX_MESSAGE);
+	strbuf_init(text, MAX_MESSAGE);
 	for (const char *p = body; *p != '\0' && ret == 0; p++) {
 		if (*p == '\r' && p[1] == '\n')
 			continue;
 		if (*p == '\n')
-			ret = strbuf_append(&text, "\r\n", 2);
+			ret = strbuf_append(text, "\r\n", 2);
 		else
-			ret = strbuf_appendc(&text, *p);
+			ret = strbuf_appendc(text, *p);
 	}
-	if (ret == 0 && (text.len < 2 || memcmp(strbuf_str(&text) + text.len - 2, "\r\n", 2) != 0))
-		ret = strbuf_append(&text, "\r\n", 2);
+	if (ret == 0 && (text->len < 2 || memcmp(strbuf_str(text) + text->len - 2, "\r\n", 2) != 0))
+		ret = strbuf_append(text, "\r\n", 2);
+	return ret;
+}
+
+/*
+ * Appends CRLF text (crlf_text) quoted-printable, one line at a time
+ * through libetpan's encoder.  Line by line because libetpan 1.9.4 writes
+ * a space or tab before a line break twice ("-- " came out as "-- =20",
+ * read back as "--  "): here the line goes without its break, so its last
+ * space stays literal, and a soft break ("=") after it keeps it from being
+ * trailing whitespace (RFC 2045 6.7 rule 3) before the real break.
+ */
+static int append_qp(struct strbuf *b, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		size_t n = eol != NULL ? (size_t)(eol - p) : (size_t)(end - p);
+		int col = 0;
+
+		if (n > 0 && mailmime_quoted_printable_write_driver(write_strbuf, b,
+								     &col, 1, p, n) != 0)
+			return -1;
+		if (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t') &&
+		    strbuf_append(b, "=\r\n", 3) < 0)
+			return -1;
+		if (eol == NULL)
+			break;
+		if (strbuf_append(b, "\r\n", 2) < 0)
+			return -1;
+		p = eol + 2;
+	}
+	return 0;
+}
+
+/* Appends the body with CRLF line ends, quoted-printable when needed. */
+static int append_body(struct strbuf *b, const char *body, bool qp)
+{
+	struct strbuf text;
+	int ret;
+
+	ret = crlf_text(body, &text);
 	if (ret == 0 && !qp)
 		ret = strbuf_append(b, strbuf_str(&text), text.len);
-	else if (ret == 0 &&
-		 mailmime_quoted_printable_write_driver(write_strbuf, b, &col, 1,
-							 strbuf_str(&text), text.len) != 0)
-		ret = -1;
+	else if (ret == 0)
+		ret = append_qp(b, strbuf_str(&text), text.len);
 	strbuf_deinit(&text);
 	return ret;
 }
@@ -393,6 +493,209 @@ static void random_hex(char *buf, size_t bytes)
 		snprintf(buf + 2 * i, 3, "%02x", r[i]);
 }
 
+/* ---- multipart/mixed: libetpan builds the parts and writes them ---- */
+
+/*
+ * A file name as the parameter value libetpan writes (it quotes and folds
+ * it): controls become spaces; a name that is not ASCII becomes RFC 2047
+ * encoded words, which mail clients read in file names (RFC 2231's form
+ * would need an unquoted value, which libetpan's writer does not write).
+ * malloc()ed, as libetpan frees it with the part; NULL: no name.
+ */
+static char *param_filename(const char *name)
+{
+	struct strbuf clean, b;
+	int r = 0;
+
+	if (name == NULL || *name == '\0')
+		return NULL;
+	strbuf_init(&clean, 1024);
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0' && r == 0; p++)
+		r = strbuf_appendc(&clean, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
+	strbuf_init(&b, 4096);
+	if (r == 0)
+		r = is_ascii(strbuf_str(&clean)) ?
+			strbuf_appendstr(&b, strbuf_str(&clean)) :
+			append_encoded_sep(&b, strbuf_str(&clean), " ");
+	strbuf_deinit(&clean);
+	if (r < 0) {
+		strbuf_deinit(&b);
+		return NULL;   /* a name of kilobytes: sent without one */
+	}
+	return strbuf_detach(&b);
+}
+
+/* A leaf's Content-Type: the file's own when libetpan reads it as a
+ * discrete type; a message/rfc822 or multipart attached would be written
+ * as a container, so those go as plain bytes. */
+static struct mailmime_content *leaf_content(const char *ctype)
+{
+	struct mailmime_content *c = NULL;
+
+	if (ctype != NULL && strlen(ctype) < 200 && strpbrk(ctype, ";\"\r\n") == NULL)
+		c = mailmime_content_new_with_str(ctype);
+	if (c != NULL && c->ct_type->tp_type != MAILMIME_TYPE_DISCRETE_TYPE) {
+		mailmime_content_free(c);
+		c = NULL;
+	}
+	return c != NULL ? c : mailmime_content_new_with_str("application/octet-stream");
+}
+
+/* A leaf holding data (borrowed until the tree is written and freed);
+ * encoded: the data is already in its transfer encoding (the text, see
+ * append_qp), else libetpan encodes it as the fields say. */
+static struct mailmime *leaf_new(struct mailmime_content *content,
+				 struct mailmime_fields *fields,
+				 const void *data, size_t size, bool encoded)
+{
+	struct mailmime *m;
+
+	if (content == NULL || fields == NULL) {
+		if (content != NULL)
+			mailmime_content_free(content);
+		if (fields != NULL)
+			mailmime_fields_free(fields);
+		return NULL;
+	}
+	m = mailmime_new_empty(content, fields);
+	if (m == NULL) {
+		mailmime_content_free(content);
+		mailmime_fields_free(fields);
+		return NULL;
+	}
+	if (encoded) {
+		m->mm_data.mm_single = mailmime_data_new(MAILMIME_DATA_TEXT,
+			mailmime_transfer_encoding_get(fields), 1, data, size, NULL);
+		if (m->mm_data.mm_single == NULL) {
+			mailmime_free(m);
+			return NULL;
+		}
+	} else if (mailmime_set_body_text(m, (char *)data, size) != MAILIMF_NO_ERROR) {
+		mailmime_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * Our own boundary instead of libetpan's (time, random() and pid): 128
+ * random bits after "=_", which quoted-printable and base64 never write,
+ * so no part can contain it.
+ */
+static int set_boundary(struct mailmime *mp)
+{
+	char rnd[33], *v;
+
+	random_hex(rnd, 16);
+	for (clistiter *cur = clist_begin(mp->mm_content_type->ct_parameters);
+	     cur != NULL; cur = clist_next(cur)) {
+		struct mailmime_parameter *p = clist_content(cur);
+
+		if (str_ieq(p->pa_name, "boundary")) {
+			v = malloc(48);
+			if (v == NULL)
+				return -1;
+			snprintf(v, 48, "=_supportgw_%s", rnd);
+			free(p->pa_value);
+			p->pa_value = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Appends Content-Type: multipart/mixed, the blank line and the parts:
+ * the text, then each file in base64. */
+static int append_multipart(struct strbuf *b, const struct compose_input *in,
+			    bool qp, size_t *header_len_r)
+{
+	struct mailmime *root = NULL, *part;
+	struct strbuf text, enc;
+	MMAPString *ms = NULL;
+	int col = 0, ret = -1;
+
+	strbuf_init(&enc, 4 * MAX_MESSAGE);
+	if (crlf_text(in->body, &text) < 0 ||
+	    (qp && append_qp(&enc, strbuf_str(&text), text.len) < 0))
+		goto out;
+	root = mailmime_multiple_new("multipart/mixed");
+	if (root == NULL || set_boundary(root) < 0)
+		goto out;
+	part = leaf_new(mailmime_content_new_with_str("text/plain; charset=utf-8"),
+			mailmime_fields_new_encoding(qp ? MAILMIME_MECHANISM_QUOTED_PRINTABLE :
+						     MAILMIME_MECHANISM_7BIT),
+			qp ? strbuf_str(&enc) : strbuf_str(&text), qp ? enc.len : text.len,
+			true);
+	if (part == NULL)
+		goto out;
+	if (mailmime_smart_add_part(root, part) != MAILIMF_NO_ERROR) {
+		mailmime_free(part);
+		goto out;
+	}
+	for (size_t i = 0; i < in->attachment_count; i++) {
+		const struct compose_attachment *a = &in->attachments[i];
+		char *name = param_filename(a->filename);
+		struct mailmime_fields *fields = mailmime_fields_new_filename(
+			a->is_inline ? MAILMIME_DISPOSITION_TYPE_INLINE :
+			MAILMIME_DISPOSITION_TYPE_ATTACHMENT, name,
+			MAILMIME_MECHANISM_BASE64);
+
+		if (fields == NULL) {
+			free(name);
+			goto out;
+		}
+		part = leaf_new(leaf_content(a->content_type), fields,
+				a->size > 0 ? a->data : "", a->size, false);
+		if (part == NULL)
+			goto out;
+		if (mailmime_smart_add_part(root, part) != MAILIMF_NO_ERROR) {
+			mailmime_free(part);
+			goto out;
+		}
+	}
+	ms = mmap_string_new("");
+	if (ms == NULL ||
+	    mailmime_content_write_mem(ms, &col, root->mm_content_type) != MAILIMF_NO_ERROR ||
+	    mmap_string_append(ms, "\r\n") == NULL)
+		goto out;
+	*header_len_r = b->len + ms->len;
+	col = 0;
+	if (mailmime_write_mem(ms, &col, root) != MAILIMF_NO_ERROR)
+		goto out;
+	ret = strbuf_append(b, ms->str, ms->len);
+out:
+	if (ms != NULL)
+		mmap_string_free(ms);
+	if (root != NULL)
+		mailmime_free(root);
+	strbuf_deinit(&text);
+	strbuf_deinit(&enc);
+	return ret;
+}
+
+/*
+ * "Name <addr>" (the name maybe quoted) into its parts; false when s is
+ * not of that form.
+ */
+static bool split_mailbox(struct pool *pool, const char *s, const char **name_r,
+			  const char **addr_r)
+{
+	const char *lt = strrchr(s, '<'), *gt;
+	size_t n;
+
+	if (lt == NULL || (gt = strchr(lt, '>')) == NULL || gt[1] != '\0')
+		return false;
+	n = (size_t)(lt - s);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+		*name_r = pool_strndup(pool, s + 1, n - 2);
+	else
+		*name_r = pool_strndup(pool, s, n);
+	*addr_r = pool_strndup(pool, lt + 1, (size_t)(gt - lt - 1));
+	return true;
+}
+
 int compose_message(const struct config *config, struct pool *pool,
 		    const struct compose_input *in,
 		    const struct compose_reply_to *reply, int64_t now,
@@ -404,6 +707,7 @@ int compose_message(const struct config *config, struct pool *pool,
 	const char *subject, *to = one_line(pool, in->to);
 	time_t t = (time_t)now;
 	struct tm tm;
+	size_t cap = MAX_MESSAGE, header_len = 0;
 	bool qp;
 	int r = 0;
 
@@ -413,7 +717,16 @@ int compose_message(const struct config *config, struct pool *pool,
 		*error_r = "the recipient is not an address";
 		return -1;
 	}
-	strbuf_init(&b, MAX_MESSAGE);
+	/* Files travel in base64: 4/3 of their size plus line ends, and the
+	 * headers of each part. */
+	for (size_t i = 0; i < in->attachment_count; i++) {
+		if (in->attachments[i].size > (SIZE_MAX - cap) / 2 - 4096) {
+			*error_r = "the attachments are too large";
+			return -1;
+		}
+		cap += 2 * in->attachments[i].size + 4096;
+	}
+	strbuf_init(&b, cap);
 	strbuf_init(&cc, 8192);
 	strbuf_init(&rcpt, 8192);
 	if (strbuf_appendstr(&rcpt, to) < 0 ||
@@ -478,14 +791,22 @@ int compose_message(const struct config *config, struct pool *pool,
 	if (cc.len > 0)
 		r |= strbuf_appendf(&b, "Cc: %s\r\n", strbuf_str(&cc));
 	if (in->reply_to != NULL && *in->reply_to != '\0') {
-		const char *rt = one_line(pool, in->reply_to);
+		const char *rt = one_line(pool, in->reply_to), *rname, *raddr;
 
 		if (strchr(rt, '@') == NULL) {
 			*error_r = "the template's Reply-To: has no address";
 			r = -1;
 			goto out;
 		}
-		r |= append_header(&b, "Reply-To", rt);
+		/* A person's name may need encoding, the address never. */
+		if (split_mailbox(pool, rt, &rname, &raddr) &&
+		    strchr(raddr, '@') != NULL && strpbrk(raddr, " <>\"") == NULL) {
+			r |= strbuf_appendstr(&b, "Reply-To: ");
+			r |= append_mailbox(&b, rname, raddr);
+			r |= strbuf_append(&b, "\r\n", 2);
+		} else {
+			r |= append_header(&b, "Reply-To", rt);
+		}
 	}
 	r |= append_header(&b, "Subject", subject);
 	r |= strbuf_appendf(&b, "Date: %s\r\n", date);
@@ -510,12 +831,18 @@ int compose_message(const struct config *config, struct pool *pool,
 		r |= strbuf_appendstr(&b, "Auto-Submitted: auto-generated\r\n");
 	r |= strbuf_appendf(&b, "X-Loop: %s\r\n", s->from_addr != NULL ?
 			    s->from_addr : "supportgw");
-	r |= strbuf_appendstr(&b, "MIME-Version: 1.0\r\n"
-			      "Content-Type: text/plain; charset=utf-8\r\n");
-	r |= strbuf_appendf(&b, "Content-Transfer-Encoding: %s\r\n\r\n",
-			    qp ? "quoted-printable" : "7bit");
-	if (r == 0)
-		r = append_body(&b, in->body, qp);
+	r |= strbuf_appendstr(&b, "MIME-Version: 1.0\r\n");
+	if (in->attachment_count > 0) {
+		if (r == 0)
+			r = append_multipart(&b, in, qp, &header_len);
+	} else {
+		r |= strbuf_appendf(&b, "Content-Type: text/plain; charset=utf-8\r\n"
+				    "Content-Transfer-Encoding: %s\r\n\r\n",
+				    qp ? "quoted-printable" : "7bit");
+		header_len = b.len;
+		if (r == 0)
+			r = append_body(&b, in->body, qp);
+	}
 	if (r != 0) {
 		*error_r = "the message is too large";
 		r = -1;
@@ -525,6 +852,8 @@ int compose_message(const struct config *config, struct pool *pool,
 	out->raw_len = b.len;
 	out->raw = pool_strndup(pool, strbuf_str(&b), b.len);
 	out->rcpt = pool_strdup(pool, strbuf_str(&rcpt));
+	out->subject = subject;
+	out->header_len = header_len;
 out:
 	strbuf_deinit(&b);
 	strbuf_deinit(&cc);

@@ -94,7 +94,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 		return FAIL_STORE;
 	}
 	s->ingest_us += clock_monotonic_us() - t0;
-	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s%s%s",
+	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s%s%s%s%s%s%s%s%s%s",
 		 s->account->name, uid, res.message_id != NULL ? "<" : "",
 		 res.message_id != NULL ? res.message_id : "-",
 		 res.message_id != NULL ? ">" : "",
@@ -104,7 +104,14 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 		 res.outcome == INGEST_QUARANTINED && res.reason != NULL ?
 		 res.reason : "",
 		 res.answer != NULL ? " answer=" : "",
-		 res.answer != NULL ? res.answer : "");
+		 res.answer != NULL ? res.answer : "",
+		 res.commands != NULL ? " commands=" : "",
+		 res.commands != NULL ? res.commands : "",
+		 res.relayed != NULL ? " relayed=" : "",
+		 res.relayed != NULL ? res.relayed : "",
+		 res.not_relayed != NULL ? " not_relayed=\"" : "",
+		 res.not_relayed != NULL ? res.not_relayed : "",
+		 res.not_relayed != NULL ? "\"" : "");
 	s->done[s->done_count++] = uid;
 	if (res.outcome == INGEST_QUARANTINED) {
 		s->quarantined[s->quarantined_count++] = uid;
@@ -411,6 +418,7 @@ static void session_init(struct session *s, const struct fetch_env *env,
 	s->ingest.default_language = account->language;
 	s->ingest.default_region = account->region;
 	s->ingest.templates = env->templates;
+	s->ingest.entitle = env->entitle;
 	s->ingest.answer_language = account->language;
 	snprintf(s->source, sizeof(s->source), "imap:%s", account->name);
 }

@@ -16,10 +16,12 @@
 #include "bounce.h"
 #include "classify.h"
 #include "config.h"
+#include "entitle.h"
 #include "fingerprint.h"
 #include "log.h"
 #include "message.h"
 #include "pool.h"
+#include "relay.h"
 #include "store.h"
 #include "strbuf.h"
 #include "threading.h"
@@ -209,6 +211,7 @@ static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 
 	if (number == 0) {
 		struct store_case c;
+		struct entitlement ent;
 		struct strbuf buf;
 		const char *base;
 		int r;
@@ -226,9 +229,31 @@ static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 		c.updated_at = now;
 		c.linked_to = d->linked_to;
 		c.unverified = d->unverified;
+		if (ctx->entitle != NULL) {
+			if (entitle_case(ctx->entitle, ctx->store, ctx->pool, msg,
+					 ctx->default_region, now, &ent, error_r) < 0)
+				return -1;
+			c.severity = ent.severity;
+			c.level = config_level_name(ent.level);
+			/* nobody waits for an answer to a machine */
+			c.due = auto_reason == NULL ? ent.due : 0;
+			c.contract = ent.contract != NULL ? ent.contract->id : NULL;
+			if (c.region == NULL)
+				c.region = ent.region;
+		}
 		r = store_case_create(ctx->store, &c, &number, error_r);
 		if (r < 0)
 			return -1;
+		if (ctx->entitle != NULL) {
+			const char *line = entitle_summary(ctx->config, ctx->pool, &ent);
+
+			if (c.due != ent.due)
+				line = pool_printf(ctx->pool, "%s; automatic mail (%s): "
+						   "no target kept", line, auto_reason);
+			if (store_case_event_add(ctx->store, number, now, "entitlement",
+						 line, error_r) < 0)
+				return -1;
+		}
 		res->outcome = INGEST_NEW;
 	} else if (d->reopen) {
 		if (store_case_set_status(ctx->store, number, CASE_OPEN, now, error_r) < 0)
@@ -392,6 +417,24 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 	if (bounce_case != 0 && record_bounce(ctx, &bounce, bounce_case, now,
 					      error_r) < 0)
 		goto fail;
+	/* Staff commands and relays, forwards of replies on renewal cases:
+	 * in this transaction, before the answer (relay.h). */
+	if (!ctx->old_mail) {
+		struct relay_request rq = {
+			.msg = msg, .case_number = res->case_number,
+			.existing_case = res->outcome == INGEST_APPENDED ||
+				res->outcome == INGEST_REOPENED,
+			.auto_reason = auto_reason, .now = now,
+		};
+		struct relay_result rr;
+
+		if (relay_message(ctx->config, ctx->store, ctx->pool, &rq, &rr,
+				  error_r) < 0)
+			goto fail;
+		res->commands = rr.commands;
+		res->relayed = rr.relayed;
+		res->not_relayed = rr.not_relayed;
+	}
 	if (ctx->templates != NULL) {
 		struct answer_request req = {
 			.msg = msg, .case_number = res->case_number,

@@ -80,6 +80,12 @@ int store_case_get(struct store *store, struct pool *pool, uint64_t number,
 		c->requester_name = pool_strdup(pool, c->requester_name);
 		c->language = pool_strdup(pool, c->language);
 		c->region = pool_strdup(pool, c->region);
+		/* schema 4's columns too: sqlite3's strings die at the reset */
+		c->kind = pool_strdup(pool, c->kind);
+		c->severity = pool_strdup(pool, c->severity);
+		c->level = pool_strdup(pool, c->level);
+		c->contract = pool_strdup(pool, c->contract);
+		c->renewal_key = pool_strdup(pool, c->renewal_key);
 		*case_r = c;
 		ret = 1;
 	} else if (rc != SQLITE_DONE) {

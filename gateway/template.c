@@ -53,6 +53,34 @@ static const char *const variables[] = {
 	"team.name",
 	"team.address",
 	"team.region",
+	/* renewal reminders (renewals.c): the contracts listed, a list whose
+	 * items have id, product, serial, renewal_id, company, level,
+	 * expires, days, days_ago and auto_renew (names inside a section are
+	 * not checked); the earliest expiry, days until it (negative after)
+	 * and since it, how many contracts, whether more than one, the
+	 * run's date */
+	"contracts",
+	"renewal.expires",
+	"renewal.days",
+	"renewal.days_ago",
+	"renewal.count",
+	"renewal.several",
+	"renewal.date",
+	/* entitlement of a new case (entitle.h, answer.c): the due time in
+	 * the region's zone, one boolean per variant of the
+	 * acknowledgement, and the contract matched */
+	"case.due_local",
+	"entitlement.active",
+	"entitlement.expired",
+	"entitlement.recently_expired",
+	"entitlement.none",
+	"entitlement.level",
+	"entitlement.contract",
+	"entitlement.product",
+	"entitlement.serial",
+	"entitlement.expires",
+	"entitlement.renewal_id",
+	"entitlement.company",
 };
 
 /* The answers every case can need: the gateway cannot run without an "en"

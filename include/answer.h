@@ -18,7 +18,9 @@
  * suppressed answer is recorded on the case with the reason.
  *
  * Language: the account's `language` (or [gateway] language) when it is a
- * code; with "auto", the language detected in the mail (or the case's);
+ * code; with "auto", the language of the case's contract (a known
+ * customer's, entitle.h), else the one detected in the mail (or the
+ * case's);
  * the template set falls back to en, which is logged.
  *
  * Ownership: borrows everything; strings in the result live in the pool.
@@ -54,6 +56,13 @@ struct answer_result {
 	int64_t outbox_id;
 	const char *suppressed;        /* why nothing was queued, or NULL */
 };
+
+/* One of the gateway's own addresses ([smtp] from, bounce_address,
+ * [gateway] addresses, the IMAP accounts' users), any case. */
+bool answer_is_ours(const struct config *config, const char *addr);
+/* The message carries an X-Loop naming one of those: our mail came back. */
+bool answer_has_our_loop(const struct config *config,
+			 const struct message *msg);
 
 int answer_queue(const struct config *config, struct store *store,
 		 const struct template_set *templates, struct pool *pool,

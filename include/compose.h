@@ -7,8 +7,10 @@
  *   case.number      "00012345"
  *   case.tag         "[Case #00012345]"
  *   case.subject     the case's subject, without prefixes and tag
- *   case.severity    "A".."D" when known (later issues), else absent
- *   case.due         first-response target, ISO 8601, when known
+ *   case.severity    "A".."D" when known (entitle.h), else absent
+ *   case.due         first-response target, ISO 8601 UTC, when known
+ *   case.due_local   the same in the case region's zone: "2026-11-23
+ *                    09:00 Europe/Paris" (UTC without a region)
  *   case.status      "open" / "closed"
  *   customer.name    the requester's display name, else the address
  *   customer.email   the requester's address
@@ -16,6 +18,13 @@
  *   message.date     its Date:, ISO 8601 UTC
  *   gateway.address  the From address of the gateway
  *   gateway.name     the display name of From ("Example Support")
+ *   team.name, team.address, team.region   the case region's team
+ *                    ([region:NAME] team; the gateway's From when the
+ *                    case has no region or the region no team)
+ * and answer.c adds entitlement.* (entitle_json_add(): the active /
+ * expired / recently_expired / none sections, level, contract, product,
+ * serial, expires, renewal_id, company), with team.* and case.due_local
+ * of the contract's region.
  *
  * compose_message() wraps a rendered template into the bytes to send:
  * From (the [smtp] from), To, Cc and Reply-To (from the template), Subject
@@ -26,7 +35,10 @@
  * addresses go to the envelope only;
  * X-Loop: <gateway address>, MIME-Version, and a UTF-8 text/plain body,
  * quoted-printable when it is not 7-bit or has long lines (libetpan's
- * encoders).  Header values never carry CR or LF: a value with them is cut
+ * encoders); with attachments, multipart/mixed built and written by
+ * libetpan's MIME writer (text part first, then each file in base64).
+ * Reply-To may be "Name <addr>": the name is encoded like To's.
+ * Header values never carry CR or LF: a value with them is cut
  * at the first one, so no data can add a header.
  *
  * Ownership: results are allocated from the pool given, or (json) owned by
@@ -38,6 +50,7 @@
 #define SUPPORTGW_COMPOSE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +70,9 @@ struct compose_reply_to {
 json_t *compose_case_data(const struct config *config,
 			  const struct store_case *c,
 			  const struct compose_reply_to *msg);
+/* The team.* object above for a region (NULL or unknown: the gateway's
+ * From, region null). */
+json_t *compose_team_data(const struct config *config, const char *region);
 
 /* What kind of mail it is, for Auto-Submitted (RFC 3834). */
 enum compose_kind {
@@ -66,6 +82,16 @@ enum compose_kind {
 	COMPOSE_RELAY,                /* a person's words passed on (staff
 	                               * answers, forwards to a team): no
 	                               * Auto-Submitted, X-Loop still */
+};
+
+/* A file sent along with a mail. */
+struct compose_attachment {
+	const char *filename;         /* "" or NULL: none */
+	const char *content_type;     /* "type/subtype"; NULL or unusable:
+	                               * application/octet-stream */
+	bool is_inline;               /* Content-Disposition: inline */
+	const void *data;
+	size_t size;
 };
 
 /* A rendered template: header lines and body (see template.h). */
@@ -82,6 +108,11 @@ struct compose_input {
 	                               * (a regional team), or NULL */
 	const char *bcc;              /* comma-separated addresses added to
 	                               * the envelope only, or NULL */
+	/* Files sent along (a staff member's attachments): with any, the
+	 * mail is multipart/mixed, the text first, each file base64 with its
+	 * name (RFC 2047-encoded when not ASCII).  Borrowed for the call. */
+	const struct compose_attachment *attachments;
+	size_t attachment_count;
 };
 
 struct compose_output {
@@ -89,6 +120,9 @@ struct compose_output {
 	const char *raw;              /* the whole message, CRLF lines */
 	size_t raw_len;
 	const char *rcpt;             /* envelope: To and Cc addresses */
+	const char *subject;          /* the Subject written (decoded) */
+	size_t header_len;            /* bytes of raw up to and with the
+	                               * blank line ending the header */
 };
 
 int compose_message(const struct config *config, struct pool *pool,

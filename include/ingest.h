@@ -5,7 +5,10 @@
  * rules, and store the case change, the message, its participants and
  * attachments in ONE transaction (a savepoint when the caller already holds
  * a transaction, as `import` does for batches).  Mail that cannot be parsed
- * is quarantined with the reason, in the same way, never dropped.
+ * is quarantined with the reason, in the same way, never dropped.  In the
+ * same transaction too: staff commands, the relay of staff answers and the
+ * forward of replies on renewal cases (relay.h; not for old_mail), then
+ * the answer (answer.h).
  *
  * Used by `deliver`, `import` and (later) the IMAP fetcher: each calls
  * ingest_message() and only tells its source (exit code, IMAP flag) after the
@@ -49,6 +52,9 @@ struct ingest_ctx {
 	/* Entitlement (entitle.h): the contract, severity and first-response
 	 * target of new cases; NULL: not looked at. */
 	const struct entitle *entitle;
+	/* Mail from the past (`import`): filed only; no staff command is
+	 * applied, nothing relayed or forwarded (relay.h). */
+	bool old_mail;
 };
 
 enum ingest_outcome {
@@ -70,6 +76,13 @@ struct ingest_result {
 	const char *reason;     /* why quarantined */
 	const char *answer;     /* template queued in the outbox, or NULL */
 	const char *suppressed; /* why no answer went out, or NULL */
+	/* Staff mail and replies on renewal cases (relay.h): the commands
+	 * applied ("close,severity=B"), the mail queued ("staff_reply",
+	 * "renewal_forward"), or why such a mail was not passed on; NULL
+	 * each when none. */
+	const char *commands;
+	const char *relayed;
+	const char *not_relayed;
 };
 
 int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
