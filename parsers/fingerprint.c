@@ -1,8 +1,9 @@
 /*
  * fingerprint.c - case number in a subject; see include/fingerprint.h.
  *
- * The only module that includes PCRE2.  Every pattern is compiled once in
- * fp_matcher_new() with PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS and
+ * Every pattern is compiled once (textmatch_private.h's txm_compile(), the
+ * flags the pattern parsers share) in fp_matcher_new() with PCRE2_UTF |
+ * PCRE2_UCP | PCRE2_CASELESS and
  * PCRE2_MATCH_INVALID_UTF (subjects come from mail and may hold bytes that
  * are not UTF-8: with this option they act as barriers instead of making
  * pcre2_match() fail), and JIT compiled once the matcher has been used a
@@ -18,12 +19,10 @@
  */
 #include "fingerprint.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "textmatch_private.h"   /* pcre2.h, txm_compile() */
 
 #include <assert.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,15 +38,10 @@
 #define FP_DEPTH_LIMIT 1000u
 #define FP_JIT_STACK_START (32u * 1024u)
 #define FP_JIT_STACK_MAX (512u * 1024u)
-/* Error messages and quoted prefixes stay small. */
-#define FP_ERROR_MAX 1024u
+/* Quoted prefixes stay small. */
 #define FP_REGEX_MAX 4096u
 /* Widest zero padding fp_format_* honour (a uint64 has 20 digits). */
 #define FP_DIGITS_MAX 32u
-
-#define FP_COMPILE_FLAGS \
-	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF | \
-	 PCRE2_NEVER_BACKSLASH_C)
 
 /*
  * Reply and forward prefixes mail clients put before a subject, by
@@ -92,26 +86,6 @@ struct fp_matcher {
  * messages, a one-message `deliver` never pays for it. */
 #define FP_JIT_AFTER 256u
 
-static char *error_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *error_dup(const char *fmt, ...)
-{
-	struct strbuf buf;
-	va_list ap;
-	int r;
-
-	strbuf_init(&buf, FP_ERROR_MAX);
-	va_start(ap, fmt);
-	r = strbuf_vappendf(&buf, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		strbuf_reset(&buf);
-		if (strbuf_appendstr(&buf, "invalid case number pattern") < 0)
-			fatal("error message does not fit");
-	}
-	return strbuf_detach(&buf);
-}
-
 /*
  * Compiles one pattern.  what names it in errors: 'case number pattern
  * "..."' for a configured one, 'case prefix "..."' for a built-in one (which
@@ -122,36 +96,8 @@ static pcre2_code *compile(const char *regex, const char *what,
 			   bool want_one_group, uint32_t extra_flags,
 			   char **error_r)
 {
-	pcre2_code *code;
-	int errcode;
-	PCRE2_SIZE erroffset;
-	uint32_t groups = 0;
-
-	code = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED,
-			     FP_COMPILE_FLAGS | extra_flags, &errcode,
-			     &erroffset, NULL);
-	if (code == NULL) {
-		PCRE2_UCHAR msg[256];
-
-		if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
-			msg[0] = '\0';
-		*error_r = error_dup("%s: %s at offset %zu", what,
-				     (const char *)msg, (size_t)erroffset);
-		return NULL;
-	}
-	if (want_one_group) {
-		if (pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups) != 0)
-			groups = 0;
-		if (groups != 1) {
-			*error_r = error_dup("%s: has %u capture groups, needs "
-					     "exactly one (the case number); "
-					     "use (?:...) for the others",
-					     what, groups);
-			pcre2_code_free(code);
-			return NULL;
-		}
-	}
-	return code;
+	return txm_compile(regex, extra_flags, want_one_group ? 1 : -1, what,
+			   error_r);
 }
 
 static const char *what_configured(const char *pattern, char *buf, size_t size)
@@ -281,7 +227,7 @@ static pcre2_code *compile_builtin(struct strbuf *re, int built,
 
 	snprintf(what, sizeof(what), "case prefix \"%.200s\"", case_prefix);
 	if (built < 0)
-		*error_r = error_dup("%s: too long", what);
+		*error_r = txm_error_dup("%s: too long", what);
 	else
 		code = compile(strbuf_str(re), what, one_group, flags, error_r);
 	strbuf_reset(re);
@@ -299,7 +245,7 @@ int fp_matcher_new(const char *case_prefix, bool builtin_patterns,
 	/* An empty prefix would make "[12345]" and any 4-digit number a
 	 * case number. */
 	if (case_prefix == NULL || case_prefix[0] == '\0') {
-		*error_r = error_dup("case prefix must not be empty");
+		*error_r = txm_error_dup("case prefix must not be empty");
 		return -1;
 	}
 	m = calloc(1, sizeof(*m));

@@ -15,9 +15,7 @@
 #define TXM_JIT_STACK_MAX (512u * 1024u)
 #define TXM_ERROR_MAX 1024u
 
-static char *error_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *error_dup(const char *fmt, ...)
+char *txm_error_dup(const char *fmt, ...)
 {
 	struct strbuf buf;
 	va_list ap;
@@ -51,7 +49,7 @@ pcre2_code *txm_compile(const char *regex, uint32_t extra_flags, int groups,
 
 		if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
 			msg[0] = '\0';
-		*error_r = error_dup("%s: %s at offset %zu", what,
+		*error_r = txm_error_dup("%s: %s at offset %zu", what,
 				     (const char *)msg, (size_t)erroffset);
 		return NULL;
 	}
@@ -59,7 +57,7 @@ pcre2_code *txm_compile(const char *regex, uint32_t extra_flags, int groups,
 		if (pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &n) != 0)
 			n = 0;
 		if (n != (uint32_t)groups) {
-			*error_r = error_dup("%s: has %u capture groups, needs "
+			*error_r = txm_error_dup("%s: has %u capture groups, needs "
 					     "exactly %d; use (?:...) for the others",
 					     what, n, groups);
 			pcre2_code_free(code);

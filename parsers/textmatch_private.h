@@ -1,6 +1,6 @@
 /*
- * textmatch_private.h - the PCRE2 plumbing the entitlement parsers share
- * (parsers/severity.c, parsers/contract_keys.c): compiling a pattern with
+ * textmatch_private.h - the PCRE2 plumbing the pattern parsers share
+ * (parsers/fingerprint.c, severity.c, contract_keys.c): compiling a pattern with
  * the gateway's flags and a readable error, and matching with the limits
  * that keep a hostile mail or a configured pattern such as "(a+)+b" from
  * backtracking for minutes (past them a pattern simply does not match).
@@ -48,6 +48,8 @@ struct txm_engine {
 	} *state;
 };
 
+/* A malloc()ed message (a fixed one if it does not fit in 1 KiB). */
+char *txm_error_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Compiles regex; what names it in errors ("contract key pattern
  * \"...\"").  groups >= 0: the pattern must have exactly that many capture
  * groups.  NULL and a malloc()ed *error_r on failure. */

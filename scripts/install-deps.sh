@@ -11,8 +11,9 @@ BUILD_PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev nettle-d
 libpcre2-dev libsqlite3-dev libinih-dev libjansson-dev libxml2-dev libcmocka-dev"
 # sqlite3 (the shell) lets the tests and the demo look into the store;
 # valgrind backs `make valgrind`; time gives /usr/bin/time -v for `make bench`;
-# openssl makes the self-signed certificate of the imaps tests.
-TEST_PKGS="sqlite3 valgrind time python3 openssl"
+# openssl makes the self-signed certificate of the imaps tests; tzdata
+# holds the regions' time zones (business hours, renewal days).
+TEST_PKGS="sqlite3 valgrind time python3 openssl tzdata"
 # The IMAP and SMTP test peers of tests/integration (a private Dovecot that
 # the harness starts on 127.0.0.1 with its own configuration, the
 # python3-aiosmtpd sink), part of `make check` and of the demo.  Debian's
