@@ -58,11 +58,27 @@ bool renewal_due(const struct renewals_config *rc,
 	if (s->sent && s->sent_step <= step)
 		return false;
 	if (step > 0) {
+		int64_t week_end = today + (int64_t)rc->coterm_days - 1;
+		int covered = step;
+
 		/* a reminder is about an expiry to come: once the contract
 		 * has expired, only the "expired" steps apply */
 		if (until <= 0)
 			return false;
-		*step_r = (struct renewal_step){ RENEWAL_REMINDER, step,
+		/* A late step also stands for the reminders that fall due
+		 * within the co-terming window: a run that catches up the
+		 * 60-day step 32 days before expiry records the 30-day one
+		 * too, so the customer does not get a second mail two days
+		 * later.  Never an "expired" step: that one is said when it
+		 * is true. */
+		for (size_t i = 0; i < rc->schedule_count; i++) {
+			int later = rc->schedule[i];
+
+			if (later > 0 && later < covered &&
+			    s->expires - later <= week_end)
+				covered = later;
+		}
+		*step_r = (struct renewal_step){ RENEWAL_REMINDER, covered,
 						 s->expires - step };
 		return true;
 	}

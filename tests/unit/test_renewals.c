@@ -176,6 +176,43 @@ static void test_never_stale(void **state)
 	config_free(&c);
 }
 
+/* A late step stands for the next reminder when that one falls within the
+ * co-terming window (the same week): one mail, not two days apart. */
+static void test_late_step_covers_the_week(void **state)
+{
+	struct config *c = defaults();
+	struct renewal_step st;
+
+	(void)state;
+	/* 32 days before expiry: the 60-day step is due, the 30-day step
+	 * is 2 days away: recorded as the 30-day step */
+	assert_true(due(c, "2026-07-03", false, NONE, "2026-06-01", &st));
+	assert_int_equal(st.kind, RENEWAL_REMINDER);
+	assert_int_equal(st.step, 30);
+	/* and two days later nothing more */
+	assert_false(due(c, "2026-07-03", false, 30, "2026-06-03", &st));
+	/* 37 days before: the 30-day step is a week away: 60 stays */
+	assert_true(due(c, "2026-07-08", false, NONE, "2026-06-01", &st));
+	assert_int_equal(st.step, 60);
+	assert_true(due(c, "2026-07-08", false, 60, "2026-06-08", &st));
+	assert_int_equal(st.step, 30);
+	/* 8 days before: 30 is due, 7 is tomorrow: recorded as 7 */
+	assert_true(due(c, "2026-06-09", false, 60, "2026-06-01", &st));
+	assert_int_equal(st.step, 7);
+	/* 3 days before expiry: 7 is due; 0 ("expired") is never said early */
+	assert_true(due(c, "2026-06-04", false, 30, "2026-06-01", &st));
+	assert_int_equal(st.kind, RENEWAL_REMINDER);
+	assert_int_equal(st.step, 7);
+	assert_true(due(c, "2026-06-04", false, 7, "2026-06-04", &st));
+	assert_int_equal(st.kind, RENEWAL_EXPIRED);
+	assert_int_equal(st.step, 0);
+	/* a one-day window covers nothing */
+	c->renewals.coterm_days = 1;
+	assert_true(due(c, "2026-07-03", false, NONE, "2026-06-01", &st));
+	assert_int_equal(st.step, 60);
+	config_free(&c);
+}
+
 static void test_grace(void **state)
 {
 	static const int late[] = { 30, 0, -40 };
@@ -676,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_leap_day),
 		cmocka_unit_test(test_missed_week),
 		cmocka_unit_test(test_never_stale),
+		cmocka_unit_test(test_late_step_covers_the_week),
 		cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_auto_renew),
 		cmocka_unit_test(test_schedules),
