@@ -26,6 +26,8 @@ count_cmocka() { # file -> sets p f
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
+	# a binary left in the build folder by a test since removed
+	[ -f "$ROOT/tests/unit/$name.c" ] || continue
 	log="$OUT/$name.log"
 	(cd "$ROOT" && CMOCKA_MESSAGE_OUTPUT=stdout "$t") >"$log" 2>&1
 	rc=$?
