@@ -199,6 +199,26 @@ static char *join(struct pool *pool, const char *const *items, size_t count,
 	return out;
 }
 
+int ingest_store_attachments(struct store *store, int64_t row,
+			     const struct message *msg, const char **error_r)
+{
+	for (size_t i = 0; i < msg->attachment_count; i++) {
+		const struct msg_attachment *a = &msg->attachments[i];
+		struct store_attachment sa = {
+			.filename = a->filename,
+			.content_type = a->content_type,
+			.is_inline = a->is_inline,
+			.data = a->data,
+			.size = a->size,
+			.sha256 = a->sha256,
+		};
+
+		if (store_attachment_add(store, row, &sa, error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 			const char *source, const char *auto_reason,
 			const char *language, const struct decision *d,
@@ -294,20 +314,8 @@ static int store_parsed(struct ingest_ctx *ctx, const struct message *msg,
 	m.raw_len = msg->raw_len;
 	if (store_message_add(ctx->store, &m, &row, error_r) < 0)
 		return -1;
-	for (size_t i = 0; i < msg->attachment_count; i++) {
-		const struct msg_attachment *a = &msg->attachments[i];
-		struct store_attachment sa = {
-			.filename = a->filename,
-			.content_type = a->content_type,
-			.is_inline = a->is_inline,
-			.data = a->data,
-			.size = a->size,
-			.sha256 = a->sha256,
-		};
-
-		if (store_attachment_add(ctx->store, row, &sa, error_r) < 0)
-			return -1;
-	}
+	if (ingest_store_attachments(ctx->store, row, msg, error_r) < 0)
+		return -1;
 	return 0;
 }
 

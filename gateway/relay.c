@@ -12,6 +12,7 @@
 #include "compose.h"
 #include "config.h"
 #include "entitle.h"
+#include "ingest.h"
 #include "log.h"
 #include "message.h"
 #include "pool.h"
@@ -456,20 +457,8 @@ static int pass_on(const struct config *config, struct store *store,
 	m.raw_len = out.raw_len;
 	if (store_message_add(store, &m, &row, error_r) < 0)
 		return -1;
-	for (size_t i = 0; i < msg->attachment_count; i++) {
-		const struct msg_attachment *a = &msg->attachments[i];
-		struct store_attachment sa = {
-			.filename = a->filename,
-			.content_type = a->content_type,
-			.is_inline = a->is_inline,
-			.data = a->data,
-			.size = a->size,
-			.sha256 = a->sha256,
-		};
-
-		if (store_attachment_add(store, row, &sa, error_r) < 0)
-			return -1;
-	}
+	if (ingest_store_attachments(store, row, msg, error_r) < 0)
+		return -1;
 	res->relayed = kind;
 	log_info("case=%" PRIu64 " msgid=%s: %s from %s queued (outbox id %"
 		 PRId64 ") to %s", req->case_number, msg->message_id, kind,

@@ -31,6 +31,7 @@
 struct config;
 struct entitle;
 struct fp_matcher;
+struct message;
 struct pool;
 struct store;
 
@@ -90,5 +91,10 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 		   const char **error_r) __attribute__((warn_unused_result));
 
 const char *ingest_outcome_name(enum ingest_outcome outcome);
+/* Stores the message's attachments (decoded, each blob once) under its
+ * row: the message filed, or the outgoing copy that carries them on. */
+int ingest_store_attachments(struct store *store, int64_t row,
+			     const struct message *msg, const char **error_r)
+	__attribute__((warn_unused_result));
 
 #endif
