@@ -77,7 +77,7 @@ int cmd_deliver(struct cli *cli, int argc, char **argv)
 			       res.reason, res.quarantine_id);
 		break;
 	default:
-		printf("%s case=%s message_id=<%s>%s%s%s%s%s%s%s%s%s%s%s%s%s%s\n",
+		printf("%s case=%s message_id=<%s>%s%s%s%s%s%s\n",
 		       ingest_outcome_name(res.outcome),
 		       cli_case_str(cli, res.case_number, num), res.message_id,
 		       res.linked_to != 0 ? " linked_to=" : "",
@@ -85,15 +85,7 @@ int cmd_deliver(struct cli *cli, int argc, char **argv)
 		       res.unverified ? " unverified" : "",
 		       res.auto_reason != NULL ? " auto=" : "",
 		       res.auto_reason != NULL ? res.auto_reason : "",
-		       res.answer != NULL ? " answer=" : "",
-		       res.answer != NULL ? res.answer : "",
-		       res.commands != NULL ? " commands=" : "",
-		       res.commands != NULL ? res.commands : "",
-		       res.relayed != NULL ? " relayed=" : "",
-		       res.relayed != NULL ? res.relayed : "",
-		       res.not_relayed != NULL ? " not_relayed=\"" : "",
-		       res.not_relayed != NULL ? res.not_relayed : "",
-		       res.not_relayed != NULL ? "\"" : "");
+		       ingest_result_effects(ctx.pool, &res));
 		ret = 0;
 		break;
 	}

@@ -94,7 +94,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 		return FAIL_STORE;
 	}
 	s->ingest_us += clock_monotonic_us() - t0;
-	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s%s%s%s%s%s%s%s%s%s",
+	log_info("account=%s uid=%u msgid=%s%s%s case=%s action=%s%s%s%s",
 		 s->account->name, uid, res.message_id != NULL ? "<" : "",
 		 res.message_id != NULL ? res.message_id : "-",
 		 res.message_id != NULL ? ">" : "",
@@ -103,15 +103,7 @@ static int on_message(void *ctx, uint32_t uid, const char *data, size_t len)
 		 res.outcome == INGEST_QUARANTINED ? " reason=" : "",
 		 res.outcome == INGEST_QUARANTINED && res.reason != NULL ?
 		 res.reason : "",
-		 res.answer != NULL ? " answer=" : "",
-		 res.answer != NULL ? res.answer : "",
-		 res.commands != NULL ? " commands=" : "",
-		 res.commands != NULL ? res.commands : "",
-		 res.relayed != NULL ? " relayed=" : "",
-		 res.relayed != NULL ? res.relayed : "",
-		 res.not_relayed != NULL ? " not_relayed=\"" : "",
-		 res.not_relayed != NULL ? res.not_relayed : "",
-		 res.not_relayed != NULL ? "\"" : "");
+		 ingest_result_effects(s->ingest.pool, &res));
 	s->done[s->done_count++] = uid;
 	if (res.outcome == INGEST_QUARANTINED) {
 		s->quarantined[s->quarantined_count++] = uid;

@@ -199,6 +199,21 @@ static char *join(struct pool *pool, const char *const *items, size_t count,
 	return out;
 }
 
+const char *ingest_result_effects(struct pool *pool,
+				  const struct ingest_result *res)
+{
+	return pool_printf(pool, "%s%s%s%s%s%s%s%s%s",
+			   res->answer != NULL ? " answer=" : "",
+			   res->answer != NULL ? res->answer : "",
+			   res->commands != NULL ? " commands=" : "",
+			   res->commands != NULL ? res->commands : "",
+			   res->relayed != NULL ? " relayed=" : "",
+			   res->relayed != NULL ? res->relayed : "",
+			   res->not_relayed != NULL ? " not_relayed=\"" : "",
+			   res->not_relayed != NULL ? res->not_relayed : "",
+			   res->not_relayed != NULL ? "\"" : "");
+}
+
 int ingest_store_attachments(struct store *store, int64_t row,
 			     const struct message *msg, const char **error_r)
 {

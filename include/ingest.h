@@ -91,6 +91,12 @@ int ingest_message(struct ingest_ctx *ctx, const char *data, size_t len,
 		   const char **error_r) __attribute__((warn_unused_result));
 
 const char *ingest_outcome_name(enum ingest_outcome outcome);
+/* What the message set off besides its filing, for the one line each
+ * caller prints or logs: " answer=K commands=C relayed=K
+ * not_relayed=\"why\"" (each only when it happened; "" when none), from
+ * the pool (use ctx->pool: valid until the next message). */
+const char *ingest_result_effects(struct pool *pool,
+				  const struct ingest_result *res);
 /* Stores the message's attachments (decoded, each blob once) under its
  * row: the message filed, or the outgoing copy that carries them on. */
 int ingest_store_attachments(struct store *store, int64_t row,
