@@ -13,17 +13,7 @@
 # errors, kill -9 in the middle of a run over 3,000 contracts (each
 # contract and step once in the ledger, no duplicate at the sink), and the
 # daemon's renewals worker.
-. "$(dirname "$0")/../e2e/lib.sh"
-. "$(dirname "$0")/harness/dovecot.sh" # alive() of gateway.sh; no Dovecot here
-. "$(dirname "$0")/harness/gateway.sh"
-. "$(dirname "$0")/harness/smtp.sh"
-cleanup() {
-	for _bp in $BG; do
-		kill -KILL "$_bp" 2>/dev/null
-	done
-	smtpsink_stop_all
-}
-PY=/usr/bin/python3
+. "$(dirname "$0")/harness/sink_tests.sh"
 D=2026-06-01
 HEADER="contract,customer_email,customer_name,company,product,serial,region,language,level,starts,expires,auto_renew,renewal_id"
 

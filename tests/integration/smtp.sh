@@ -7,20 +7,9 @@
 # up again (sent exactly once), a 4xx, a 550 (failed, then `outbox retry`);
 # kill -9 in the middle of a flush of 1,000 mails (nothing lost, at most the
 # one in flight sent twice); the daemon's sender worker; SIGTERM.
-. "$(dirname "$0")/../e2e/lib.sh"
-. "$(dirname "$0")/harness/dovecot.sh" # alive() of gateway.sh; no Dovecot here
-. "$(dirname "$0")/harness/gateway.sh"
-. "$(dirname "$0")/harness/smtp.sh"
-# gateway.sh's trap calls cleanup: the background gateways, then the sinks
-cleanup() {
-	for _bp in $BG; do
-		kill -KILL "$_bp" 2>/dev/null
-	done
-	smtpsink_stop_all
-}
+. "$(dirname "$0")/harness/sink_tests.sh"
 P="$FIX/parse"
 D="$ROOT/scripts/demo-mail"
-PY=/usr/bin/python3
 
 # smtpconf NAME [LINE...]: $WORK/NAME.ini, store $WORK/NAME.db, [smtp] on the
 # current sink; the LINEs go into [gateway].

@@ -11,17 +11,7 @@
 # mail neither relays nor applies; without [smtp] commands still apply; a
 # customer's reply on a renewal case made by `renewals run` is forwarded to
 # the region's team.
-. "$(dirname "$0")/../e2e/lib.sh"
-. "$(dirname "$0")/harness/dovecot.sh" # alive() of gateway.sh; no Dovecot here
-. "$(dirname "$0")/harness/gateway.sh"
-. "$(dirname "$0")/harness/smtp.sh"
-cleanup() {
-	for _bp in $BG; do
-		kill -KILL "$_bp" 2>/dev/null
-	done
-	smtpsink_stop_all
-}
-PY=/usr/bin/python3
+. "$(dirname "$0")/harness/sink_tests.sh"
 
 # conf NAME [smtp]: $WORK/NAME.ini with store $WORK/NAME.db
 conf() {

@@ -297,9 +297,6 @@ dovecot_start() {
 	_dovecot_launch
 }
 
-# _dovecot_alive PID: running (a zombie waiting to be reaped is not)
-_dovecot_alive() { proc_alive "$1"; }
-
 # The master runs in a process group of its own: its pid is also the
 # process group of every process of the instance.  SIGTERM goes to the whole group: to the master
 # alone, it exits within about 1 s but leaves the imap processes (and log,
@@ -318,17 +315,8 @@ dovecot_stop() {
 		return 0
 	fi
 	kill -TERM -"$_p" 2>/dev/null || kill -TERM "$_p" 2>/dev/null
-	_i=0
-	while _dovecot_alive "$_p"; do
-		_i=$((_i + 1))
-		if [ "$_i" -eq 200 ]; then
-			_dovecot_err "Dovecot $_p did not stop on SIGTERM within 10 s: SIGKILL"
-			kill -KILL "$_p" 2>/dev/null
-		fi
-		[ "$_i" -ge 220 ] && break
-		sleep 0.05
-	done
-	wait "$_p" 2>/dev/null # reap it (when it is this shell's child)
+	proc_wait_gone "$_p" 200 \
+		"dovecot.sh: Dovecot $_p did not stop on SIGTERM within 10 s: SIGKILL"
 	_i=0
 	while kill -0 -"$_p" 2>/dev/null; do
 		_i=$((_i + 1))

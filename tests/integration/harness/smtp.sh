@@ -208,17 +208,8 @@ smtpsink_stop() {
 		return 0
 	fi
 	kill -TERM "$_sp" 2>/dev/null
-	_si=0
-	while _smtpsink_alive "$_sp"; do
-		_si=$((_si + 1))
-		if [ "$_si" -eq 100 ]; then
-			_smtpsink_err "SMTP sink $_sp did not stop on SIGTERM within 5 s: SIGKILL"
-			kill -KILL "$_sp" 2>/dev/null
-		fi
-		[ "$_si" -ge 120 ] && break
-		sleep 0.05
-	done
-	wait "$_sp" 2>/dev/null # reap it (when it is this shell's child)
+	proc_wait_gone "$_sp" 100 \
+		"smtp.sh: SMTP sink $_sp did not stop on SIGTERM within 5 s: SIGKILL"
 	rm -f "$_sd/pid"
 	return 0
 }
