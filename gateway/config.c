@@ -507,7 +507,9 @@ static bool timezone_known(const char *tz)
 	return access(path, R_OK) == 0;
 }
 
-/* "Name <addr>" or "addr" -> the lower-case address (malloc()ed), or NULL. */
+/* "Name <addr>" or "addr" -> the lower-case address (malloc()ed), or NULL
+ * when it is not one (no @, a space, a line break).  [smtp] from and
+ * [region:NAME] team. */
 static char *mailbox_addr(const char *value)
 {
 	const char *lt = strrchr(value, '<'), *gt;
@@ -518,13 +520,12 @@ static char *mailbox_addr(const char *value)
 		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
 	else
 		addr = xstrdup(value);
-	str_lower(trim(addr));
+	str_lower(addr);
 	if (strchr(addr, '@') == NULL || strchr(addr, ' ') != NULL ||
 	    strpbrk(addr, "\r\n") != NULL) {
 		free(addr);
 		return NULL;
 	}
-	memmove(addr, trim(addr), strlen(trim(addr)) + 1);
 	return addr;
 }
 
@@ -1285,7 +1286,7 @@ static char *check_smtp(struct config *c)
 	struct smtp_config *m = &c->smtp;
 	int creds = (m->password != NULL) + (m->password_file != NULL) +
 		(m->oauth2_token_command != NULL);
-	const char *why = NULL, *lt, *gt;
+	const char *why = NULL;
 	struct strbuf b;
 
 	if (!m->configured)
@@ -1303,18 +1304,9 @@ static char *check_smtp(struct config *c)
 	else if (strpbrk(m->from, "\r\n") != NULL)
 		why = "from must be one line";
 	if (why == NULL) {
-		/* "Name <addr>" or a bare address */
-		lt = strrchr(m->from, '<');
-		gt = lt != NULL ? strchr(lt, '>') : NULL;
 		free(m->from_addr);
-		if (lt != NULL && gt != NULL)
-			m->from_addr = strndup(lt + 1, (size_t)(gt - lt - 1));
-		else
-			m->from_addr = strdup(m->from);
+		m->from_addr = mailbox_addr(m->from);
 		if (m->from_addr == NULL)
-			fatal("out of memory");
-		str_lower(m->from_addr);
-		if (strchr(m->from_addr, '@') == NULL || strchr(m->from_addr, ' ') != NULL)
 			why = "from has no address (Example Support <support@example.com>)";
 	}
 	if (why == NULL && m->bounce_address == NULL)
